@@ -1,0 +1,29 @@
+#ifndef RL_HTTP_H
+#define RL_HTTP_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* The HTTP surface: libmicrohttpd's own threads (an epoll loop and a small
+ * pool, never a thread per connection) call into the api handlers. */
+
+struct store;
+struct http_server;
+
+struct http_opts {
+    const char *listen;  /* IPv4 or IPv6 address */
+    uint16_t port;       /* 0: an ephemeral port (see http_server_port) */
+    unsigned threads;    /* polling threads in the pool */
+    struct store *store; /* borrowed; must outlive the server */
+};
+
+/* Starts serving. Returns 0 and *out (stop with http_server_stop), or an
+ * error naming the address. */
+int http_server_start(const struct http_opts *o, struct http_server **out, struct rl_err *err);
+/* The port actually bound. */
+uint16_t http_server_port(const struct http_server *h);
+/* Stops accepting, finishes requests in progress, frees h; NULL is a no-op. */
+void http_server_stop(struct http_server *h);
+
+#endif

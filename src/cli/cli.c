@@ -1,0 +1,76 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/banned.h"
+
+__attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
+                                                          va_list ap)
+{
+    fprintf(stderr, "relais %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "try 'relais %s --help'\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+char *cli_read_stdin(size_t max, size_t *len)
+{
+    struct buf b;
+    char chunk[8192];
+    buf_init(&b, max);
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
+        if (n == 0)
+            break;
+        if (n < 0 || buf_add(&b, chunk, (size_t)n) != 0) {
+            buf_release(&b);
+            return NULL;
+        }
+    }
+    return buf_detach(&b, len);
+}
+
+int cli_load_config(const char *cmd, const char *path, struct cfg *c, const char **used)
+{
+    struct rl_err err = {0};
+    if (!path && access(CLI_DEFAULT_CONFIG, F_OK) == 0)
+        path = CLI_DEFAULT_CONFIG;
+    if (used)
+        *used = path;
+    if (path && cfg_load_file(c, path, &err) != 0)
+        return cli_fail(cmd, "%s", err.msg);
+    return CLI_OK;
+}

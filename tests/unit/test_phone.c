@@ -1,0 +1,265 @@
+/* Phone numbers. Expected values are worked out by hand from the numbering
+ * plans, not copied from the program's output:
+ *  - France, ARCEP "plan national de numérotation": ten digits 0Z ABPQ MCDU;
+ *    the leading 0 is the trunk prefix, dropped after +33, so the national
+ *    significant number (NSN) has 9 digits. Z = 1-5 geographic (1 Île-de-France),
+ *    6 and 7 mobile, 8 special services (0800-0805 free to the caller, 089
+ *    value-added at a premium), 9 non-geographic (VoIP, "box" lines).
+ *    No NSN starts with 0: that digit is the trunk prefix.
+ *  - Belgium, BIPT plan: trunk prefix 0; 046-049 mobile (NSN 9 digits),
+ *    02 Brussels geographic (NSN 8 digits).
+ *  - ITU-T E.164: at most 15 digits after '+'; country code 999 is not
+ *    assigned (ITU-T E.164 list of assigned country codes); +800 is the
+ *    International Freephone Service (UIFN), 8-digit subscriber numbers. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "phone/phone.h"
+
+static void expect_valid(const char *in, const char *region, const char *e164, enum phone_type type,
+                         const char *num_region)
+{
+    struct phone_info info;
+    struct rl_err err = {0};
+    int rv = phone_parse(in, strlen(in), region, &info, &err);
+    if (rv != 0)
+        print_error("'%s' (default %s): %s\n", in, region, err.msg);
+    assert_int_equal(rv, 0);
+    assert_true(info.valid);
+    assert_string_equal(info.e164, e164);
+    assert_string_equal(phone_type_name(info.type), phone_type_name(type));
+    assert_string_equal(info.region, num_region);
+}
+
+/* Expects RL_EPHONE on field "phone" with exactly msg, and nothing usable. */
+static void expect_error_n(const char *in, size_t len, const char *region, const char *msg)
+{
+    struct phone_info info;
+    struct rl_err err = {0};
+    assert_int_equal(phone_parse(in, len, region, &info, &err), RL_EPHONE);
+    assert_int_equal(err.code, RL_EPHONE);
+    assert_string_equal(err.field, "phone");
+    assert_string_equal(err.msg, msg);
+    assert_false(info.valid);
+    assert_string_equal(info.e164, "");
+    assert_int_equal(info.type, PHONE_TYPE_UNKNOWN);
+}
+
+static void expect_error(const char *in, const char *region, const char *msg)
+{
+    expect_error_n(in, strlen(in), region, msg);
+}
+
+struct job {
+    const char *in;
+    int ok;
+};
+
+static void *parse_many(void *arg)
+{
+    struct job *j = arg;
+    for (int i = 0; i < 200; i++) {
+        struct phone_info info;
+        if (phone_parse(j->in, strlen(j->in), "FR", &info, NULL) == 0 &&
+            strcmp(info.e164, "+33610203040") == 0)
+            j->ok++;
+    }
+    return NULL;
+}
+
+/* First in the list, so the library's singleton is built under contention:
+ * the header promises calls from any thread. */
+static void threads_share_the_library(void **state)
+{
+    (void)state;
+    const char *ins[] = {"06 10 20 30 40", "+33610203040", "0033610203040", "06.10.20.30.40"};
+    pthread_t t[4];
+    struct job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (struct job){ins[i], 0};
+        assert_int_equal(pthread_create(&t[i], NULL, parse_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(jobs[i].ok, 200);
+    }
+}
+
+/* The seven spellings of one French mobile (06 = mobile, ARCEP). */
+static void french_mobile_forms(void **state)
+{
+    (void)state;
+    const char *forms[] = {"0610203040",    "33610203040",    "610203040",     "+33610203040",
+                           "0033610203040", "06 10 20 30 40", "06.10.20.30.40"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+        expect_valid(forms[i], "FR", "+33610203040", PHONE_TYPE_MOBILE, "FR");
+    struct phone_info info;
+    assert_int_equal(phone_parse("0610203040", 10, "FR", &info, NULL), 0);
+    assert_int_equal(info.country_code, 33);
+    assert_true(phone_is_mobile_type(info.type));
+}
+
+static void french_types(void **state)
+{
+    (void)state;
+    /* 07 is the second mobile range (ARCEP, opened 2010). */
+    expect_valid("07 56 78 90 12", "FR", "+33756789012", PHONE_TYPE_MOBILE, "FR");
+    /* 01: Île-de-France geographic. */
+    expect_valid("01 40 00 00 00", "FR", "+33140000000", PHONE_TYPE_FIXED_LINE, "FR");
+    /* 0800: free to the caller. */
+    expect_valid("0800 12 34 56", "FR", "+33800123456", PHONE_TYPE_TOLL_FREE, "FR");
+    /* 0899: value-added service at the highest rate. */
+    expect_valid("0899 12 34 56", "FR", "+33899123456", PHONE_TYPE_PREMIUM_RATE, "FR");
+    /* 09: non-geographic, the numbers of VoIP boxes. */
+    expect_valid("09 12 34 56 78", "FR", "+33912345678", PHONE_TYPE_VOIP, "FR");
+    /* +800: UIFN freephone, which belongs to no country. */
+    expect_valid("+800 1234 5678", "FR", "+80012345678", PHONE_TYPE_TOLL_FREE, "001");
+}
+
+static void belgian_numbers(void **state)
+{
+    (void)state;
+    /* International form wins over the default region. */
+    expect_valid("+32 470 12 34 56", "FR", "+32470123456", PHONE_TYPE_MOBILE, "BE");
+    /* National forms with default BE: 0470 mobile, 02 Brussels. */
+    expect_valid("0470 12 34 56", "BE", "+32470123456", PHONE_TYPE_MOBILE, "BE");
+    expect_valid("02 234 56 78", "BE", "+3222345678", PHONE_TYPE_FIXED_LINE, "BE");
+    /* The default region is accepted in any case. */
+    expect_valid("0470123456", "be", "+32470123456", PHONE_TYPE_MOBILE, "BE");
+}
+
+static void length_errors(void **state)
+{
+    (void)state;
+    /* NSN "610": 3 digits of the 9 the French plan needs. */
+    expect_error("0610", "FR", "'0610' is too short for FR");
+    /* NSN "6102030405060": 13 digits. */
+    expect_error("+336102030405060", "FR", "'+336102030405060' is too long for FR");
+    /* Over the 17 digits any NSN may have: refused while parsing. */
+    expect_error("06102030405060708090123", "FR", "'06102030405060708090123' is too long");
+    /* 00 is the international prefix, and nothing follows the country code. */
+    expect_error("0033", "FR", "'0033' is too short after the international prefix");
+}
+
+static void other_errors(void **state)
+{
+    (void)state;
+    expect_error("+99912345", "FR", "'+99912345' has an invalid country code");
+    expect_error("hello", "FR", "'hello' is not a phone number");
+    expect_error("", "FR", "'' is not a phone number");
+    /* Nine digits, the right length, but no French NSN starts with 0. */
+    expect_error("+33 0 12 34 56 78", "FR", "'+33 0 12 34 56 78' is not a valid number in FR");
+    /* The library would drop the extension and give the switchboard's E.164. */
+    expect_error("06 10 20 30 40 ext. 5", "FR",
+                 "'06 10 20 30 40 ext. 5' has an extension, which SMS cannot reach");
+    /* Three letters make the library read letters as keypad digits: the
+     * label would be dialled as 662453. A leading label is skipped, though. */
+    expect_error("06 10 20 30 40 (mobile)", "FR",
+                 "'06 10 20 30 40 (mobile)' has letters that would be read as digits");
+    expect_valid("Tel: 06 10 20 30 40", "FR", "+33610203040", PHONE_TYPE_MOBILE, "FR");
+    /* 49 and a 15-digit German 0800 number: 17 digits, over E.164's 15. */
+    expect_error("+49 800 123456789012", "FR",
+                 "'+49 800 123456789012' has more digits than E.164 allows (15 with the country "
+                 "code)");
+    /* Without a default region only international forms can parse. */
+    expect_error("0610203040", NULL,
+                 "'0610203040' has no valid country code (and there is no default region)");
+    expect_valid("+33610203040", NULL, "+33610203040", PHONE_TYPE_MOBILE, "FR");
+}
+
+static void parsed_but_invalid_keeps_its_region(void **state)
+{
+    (void)state;
+    struct phone_info info;
+    assert_int_equal(phone_parse("0610", 4, "FR", &info, NULL), RL_EPHONE);
+    assert_false(info.valid);
+    assert_string_equal(info.e164, "");
+    assert_string_equal(info.region, "FR");
+    assert_int_equal(info.country_code, 33);
+    assert_int_equal(phone_parse("hello", 5, "FR", &info, NULL), RL_EPHONE);
+    assert_string_equal(info.region, "");
+    assert_int_equal(info.country_code, 0);
+}
+
+static void bytes_refused_before_the_library(void **state)
+{
+    (void)state;
+    char big[PHONE_INPUT_MAX + 2];
+    memset(big, '1', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    expect_error(big, "FR",
+                 "'1111111111111111111111111111111111111111111111111111111111111111...' "
+                 "is longer than 64 bytes");
+    /* Exactly at the cap is not refused for its length. */
+    big[PHONE_INPUT_MAX] = '\0';
+    expect_error(big, "FR",
+                 "'1111111111111111111111111111111111111111111111111111111111111111'"
+                 " is too long");
+    expect_error_n("06\0 10 20 30 40", 15, "FR", "'06\\x00 10 20 30 40' contains a NUL byte");
+    expect_error("06\xFF 10 20 30 40", "FR",
+                 "'06\\xFF 10 20 30 40' is not valid UTF-8 (at byte offset 2)");
+    /* A cut sequence at the end, and a control character, are shown escaped. */
+    expect_error("0610\xC3", "FR", "'0610\\xC3' is not valid UTF-8 (at byte offset 4)");
+    expect_error("06\x1b[2J", "FR", "'06\\x1B[2J' is not a phone number");
+}
+
+static void default_region_is_checked(void **state)
+{
+    (void)state;
+    const char *bad[] = {"XX", "ZZ", "001", "F", "FRA", "", "F1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct phone_info info;
+        struct rl_err err = {0};
+        char want[64];
+        assert_int_equal(phone_parse("0610203040", 10, bad[i], &info, &err), RL_EINVAL);
+        assert_string_equal(err.field, "region");
+        snprintf(want, sizeof(want), "unknown default region '%s'", bad[i]);
+        assert_string_equal(err.msg, want);
+        assert_false(info.valid);
+        assert_false(phone_region_valid(bad[i]));
+    }
+    assert_false(phone_region_valid(NULL));
+    assert_true(phone_region_valid("FR"));
+    assert_true(phone_region_valid("be"));
+    assert_true(phone_region_valid("RE")); /* Réunion has its own metadata (+262) */
+}
+
+static void type_names(void **state)
+{
+    (void)state;
+    const char *names[] = {"fixed_line", "mobile",          "fixed_line_or_mobile",
+                           "toll_free",  "premium_rate",    "shared_cost",
+                           "voip",       "personal_number", "pager",
+                           "uan",        "voicemail",       "unknown"};
+    for (int t = PHONE_TYPE_FIXED_LINE; t <= PHONE_TYPE_UNKNOWN; t++)
+        assert_string_equal(phone_type_name((enum phone_type)t), names[t]);
+    assert_string_equal(phone_type_name((enum phone_type)99), "unknown");
+    assert_string_equal(phone_type_name((enum phone_type) - 1), "unknown");
+    for (int t = PHONE_TYPE_FIXED_LINE; t <= PHONE_TYPE_UNKNOWN; t++)
+        assert_int_equal(phone_is_mobile_type((enum phone_type)t),
+                         t == PHONE_TYPE_MOBILE || t == PHONE_TYPE_FIXED_LINE_OR_MOBILE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(threads_share_the_library),
+        cmocka_unit_test(french_mobile_forms),
+        cmocka_unit_test(french_types),
+        cmocka_unit_test(belgian_numbers),
+        cmocka_unit_test(length_errors),
+        cmocka_unit_test(other_errors),
+        cmocka_unit_test(parsed_but_invalid_keeps_its_region),
+        cmocka_unit_test(bytes_refused_before_the_library),
+        cmocka_unit_test(default_region_is_checked),
+        cmocka_unit_test(type_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
