@@ -18,7 +18,7 @@ FUZZ     ?=
 OPT      ?= -O2
 FUZZ_SECONDS ?= 60
 
-PKGS      := jansson sqlite3 libmicrohttpd
+PKGS      := jansson sqlite3 libmicrohttpd libuv
 TEST_PKGS := cmocka
 
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Werror
@@ -52,12 +52,15 @@ BIN       := $(BUILD)/relais
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard bench/*/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-san fuzzers fuzz fuzz-replay e2e demo deps format format-check \
         docs docs-check clean bench
 
-all: $(BIN)
+# Benchmarks are built with everything so that they cannot rot unnoticed.
+all: $(BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -96,6 +99,10 @@ $(BUILD)/test/test_smpp_interop: LIBS += -lsmpp34
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(RL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(RL_CFLAGS) $(RL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -144,7 +151,8 @@ docs-check: $(BIN)
 demo: deps $(BIN)
 	@tools/demo.sh $(BIN)
 
-bench: $(BIN)
+# Figures, never assertions: each bench/*/run prints what it measured and how.
+bench: $(BIN) $(BENCH_BIN)
 	@for b in bench/*/run; do echo "== $$b"; $$b; done
 
 clean:

@@ -13,39 +13,9 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/cfg_int.h"
 #include "core/mem.h"
 #include "core/banned.h"
-
-enum type { T_STR, T_INT, T_BOOL, T_ENUM, T_DUR, T_REAL };
-enum str_kind { STR_ANY, STR_NONEMPTY, STR_SECRET, STR_REGION, STR_PREFIXES };
-
-struct key {
-    const char *sec;
-    const char *name;
-    enum type type;
-    size_t off;              /* of the field, in struct cfg or struct cfg_route */
-    const char *unit;        /* int and real: shown in the docs */
-    long long min, max, def; /* int, dur (ms), bool, enum (word index); str: max bytes */
-    double rmin, rmax, rdef; /* real */
-    const char *sdef;        /* str */
-    enum str_kind kind;      /* str */
-    const char *words;       /* enum: "FULL, NORMAL" as written in cfg.def */
-    size_t nwords;
-    const char *doc;
-};
-
-struct section {
-    const char *name;
-    const char *doc;
-    bool named; /* [route NAME]: keys in struct cfg_route, one instance per NAME */
-};
-
-union value {
-    char *s;
-    long long i;
-    bool b;
-    double r;
-};
 
 /* Section and key names are stringified at the first expansion, before any
  * name could be taken for a macro. */
@@ -92,22 +62,21 @@ static const struct key route_keys[] = {
 #define N_ONE   (sizeof(one_keys) / sizeof(one_keys[0]))
 #define N_ROUTE (sizeof(route_keys) / sizeof(route_keys[0]))
 
-static const struct section sections[] = {
+const struct section cfg_sections[] = {
 #define CFG_SECTION(s, d) {#s, d, false},
 #define CFG_NAMED(s, d)   {#s, d, true},
 #include "core/cfg.def"
 };
+const size_t cfg_nsections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
 
 /* Enum fields are written through an int: that only works if they are one. */
 #define CFG_ENUM(s, k, TAG, d, dc, ...)                                                            \
     _Static_assert(sizeof(enum cfg_##s##_##k) == sizeof(int), "enum cfg_" #s "_" #k " as int");
 #include "core/cfg.def"
 
-#define WORD_MAX 32
-
 /* --- values ------------------------------------------------------------- */
 
-static union value key_default(const struct key *k)
+union value cfg_key_default(const struct key *k)
 {
     union value v = {0};
     if (k->type == T_STR)
@@ -121,7 +90,7 @@ static union value key_default(const struct key *k)
     return v;
 }
 
-static union value get(const void *base, const struct key *k)
+union value cfg_key_get(const void *base, const struct key *k)
 {
     const char *f = (const char *)base + k->off;
     union value v = {0};
@@ -177,7 +146,7 @@ static void put(void *base, const struct key *k, union value v)
 static void set_defaults(void *base, const struct key *keys, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        union value v = key_default(&keys[i]);
+        union value v = cfg_key_default(&keys[i]);
         if (keys[i].type == T_STR)
             v.s = xstrdup(v.s);
         put(base, &keys[i], v);
@@ -188,7 +157,7 @@ static void free_strings(void *base, const struct key *keys, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (keys[i].type == T_STR) {
-            free(get(base, &keys[i]).s);
+            free(cfg_key_get(base, &keys[i]).s);
             put(base, &keys[i], (union value){.s = NULL});
         }
     }
@@ -236,7 +205,7 @@ enum log_level cfg_log_level(const struct cfg *c)
 /* --- formatting ------------------------------------------------------- */
 
 /* The i-th allowed word of an enum key, lower case as the file spells it. */
-static const char *word_at(const struct key *k, size_t i, char out[WORD_MAX])
+const char *cfg_word_at(const struct key *k, size_t i, char out[WORD_MAX])
 {
     const char *s = k->words;
     for (size_t j = 0; j < i && s; j++) {
@@ -255,7 +224,7 @@ static const char *word_at(const struct key *k, size_t i, char out[WORD_MAX])
 }
 
 /* Milliseconds in the largest unit that divides them: 30000 -> "30s". */
-static void fmt_dur(long long ms, char *out, size_t n)
+void cfg_fmt_dur(long long ms, char *out, size_t n)
 {
     if (ms != 0 && ms % 3600000 == 0)
         snprintf(out, n, "%lldh", ms / 3600000);
@@ -268,7 +237,7 @@ static void fmt_dur(long long ms, char *out, size_t n)
 }
 
 /* What a key accepts, in words, for messages and docs. */
-static void describe_allowed(const struct key *k, char *out, size_t n)
+void cfg_describe_allowed(const struct key *k, char *out, size_t n)
 {
     char lo[32], hi[32], w[WORD_MAX];
     struct buf b;
@@ -277,8 +246,8 @@ static void describe_allowed(const struct key *k, char *out, size_t n)
         snprintf(out, n, "%lld..%lld", k->min, k->max);
         break;
     case T_DUR:
-        fmt_dur(k->min, lo, sizeof(lo));
-        fmt_dur(k->max, hi, sizeof(hi));
+        cfg_fmt_dur(k->min, lo, sizeof(lo));
+        cfg_fmt_dur(k->max, hi, sizeof(hi));
         snprintf(out, n, "%s..%s", lo, hi);
         break;
     case T_REAL:
@@ -290,7 +259,7 @@ static void describe_allowed(const struct key *k, char *out, size_t n)
     case T_ENUM:
         buf_init(&b, n ? n - 1 : 0);
         for (size_t i = 0; i < k->nwords; i++)
-            buf_addf(&b, "%s%s", i ? ", " : "", word_at(k, i, w));
+            buf_addf(&b, "%s%s", i ? ", " : "", cfg_word_at(k, i, w));
         snprintf(out, n, "%s", b.data);
         buf_release(&b);
         break;
@@ -305,72 +274,6 @@ static void describe_allowed(const struct key *k, char *out, size_t n)
     }
 }
 
-static const char *type_name(const struct key *k)
-{
-    static const char *const str_names[] = {"string", "string", "secret string", "region code",
-                                            "prefix list"};
-    static const char *const names[] = {"string", "integer",  "boolean",
-                                        "enum",   "duration", "number"};
-    return k->type == T_STR ? str_names[k->kind] : names[k->type];
-}
-
-/* Type and allowed values in one phrase, for --print: "integer 1..65535". */
-static void put_type(FILE *f, const struct key *k)
-{
-    char allowed[128];
-    bool unit = k->unit && k->unit[0];
-    describe_allowed(k, allowed, sizeof(allowed));
-    if (k->type == T_INT || k->type == T_REAL)
-        fprintf(f, "%s %s%s%s", type_name(k), allowed, unit ? " " : "", unit ? k->unit : "");
-    else if (k->type == T_DUR)
-        fprintf(f, "duration %s", allowed);
-    else if (k->type == T_BOOL)
-        fputs("true or false", f);
-    else if (k->type == T_ENUM)
-        fprintf(f, "one of %s", allowed);
-    else if (k->kind == STR_REGION || k->kind == STR_PREFIXES)
-        fputs(allowed, f);
-    else
-        fprintf(f, "%s of %s", type_name(k), allowed);
-}
-
-/* Writes a value as the file reads it back: strings always quoted. */
-static void put_value(FILE *f, const struct key *k, union value v, bool mask)
-{
-    char tmp[64];
-    switch (k->type) {
-    case T_STR:
-        if (mask && k->kind == STR_SECRET && v.s[0])
-            v.s = CFG_SECRET_MASK;
-        fputc('"', f);
-        for (const char *s = v.s; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                fputc('\\', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-        return;
-    case T_INT:
-        snprintf(tmp, sizeof(tmp), "%lld", v.i);
-        break;
-    case T_DUR:
-        fmt_dur(v.i, tmp, sizeof(tmp));
-        break;
-    case T_BOOL:
-        snprintf(tmp, sizeof(tmp), "%s", v.b ? "true" : "false");
-        break;
-    case T_ENUM:
-        word_at(k, (size_t)v.i, tmp);
-        break;
-    case T_REAL:
-        snprintf(tmp, sizeof(tmp), "%.17g", v.r);
-        break;
-    }
-    fputs(tmp, f);
-}
-
-/* A value as messages show it: at most 40 bytes, control characters as '?'
- * so that a hostile file cannot drive the terminal. */
 static const char *clip(const char *s, char out[48])
 {
     size_t n = 0;
@@ -409,24 +312,31 @@ static int digits_value(const char *s, size_t n, long long limit, long long *out
     return 0;
 }
 
-static int parse_int(const struct key *k, const char *t, union value *out, char *why, size_t n)
+/* The end of parse_int and parse_dur: rc from digits_value, v the value read.
+ * what names the form expected, for the message. */
+static int check_whole(const struct key *k, int rc, long long v, const char *t, const char *what,
+                       union value *out, char *why, size_t n)
 {
     char shown[48], range[64];
-    bool neg = t[0] == '-';
-    long long v = 0;
-    int rc = digits_value(t + neg, strlen(t + neg), LLONG_MAX, &v);
-    describe_allowed(k, range, sizeof(range));
+    cfg_describe_allowed(k, range, sizeof(range));
     if (rc == RL_EPARSE) {
-        snprintf(why, n, "'%s': expected an integer in %s", clip(t, shown), range);
+        snprintf(why, n, "'%s': expected %s in %s", clip(t, shown), what, range);
         return RL_ECONFIG;
     }
-    v = neg ? -v : v;
     if (rc == RL_ERANGE || v < k->min || v > k->max) {
         snprintf(why, n, "%s: out of range %s", clip(t, shown), range);
         return RL_ECONFIG;
     }
     out->i = v;
     return 0;
+}
+
+static int parse_int(const struct key *k, const char *t, union value *out, char *why, size_t n)
+{
+    bool neg = t[0] == '-';
+    long long v = 0;
+    int rc = digits_value(t + neg, strlen(t + neg), LLONG_MAX, &v);
+    return check_whole(k, rc, neg ? -v : v, t, "an integer", out, why, n);
 }
 
 /* "500ms", "30s", "5m", "1h", or a bare number of seconds, to milliseconds. */
@@ -436,7 +346,6 @@ static int parse_dur(const struct key *k, const char *t, union value *out, char 
         const char *suffix;
         long long ms;
     } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
-    char shown[48], range[64];
     size_t nd = strspn(t, "0123456789");
     long long v = 0;
     int rc = RL_EPARSE;
@@ -447,18 +356,7 @@ static int parse_dur(const struct key *k, const char *t, union value *out, char 
             break;
         }
     }
-    describe_allowed(k, range, sizeof(range));
-    if (rc == RL_EPARSE) {
-        snprintf(why, n, "'%s': expected a duration such as 500ms, 30s, 5m or 1h in %s",
-                 clip(t, shown), range);
-        return RL_ECONFIG;
-    }
-    if (rc == RL_ERANGE || v < k->min || v > k->max) {
-        snprintf(why, n, "%s: out of range %s", clip(t, shown), range);
-        return RL_ECONFIG;
-    }
-    out->i = v;
-    return 0;
+    return check_whole(k, rc, v, t, "a duration such as 500ms, 30s, 5m or 1h", out, why, n);
 }
 
 static int parse_real(const struct key *k, const char *t, union value *out, char *why, size_t n)
@@ -466,7 +364,7 @@ static int parse_real(const struct key *k, const char *t, union value *out, char
     char shown[48], range[64];
     char *end = NULL;
     double v = t[0] ? strtod(t, &end) : 0;
-    describe_allowed(k, range, sizeof(range));
+    cfg_describe_allowed(k, range, sizeof(range));
     if (!t[0] || *end || !isfinite(v) || strchr(" \t\n\v\f\r", t[0])) {
         snprintf(why, n, "'%s': expected a number in %s", clip(t, shown), range);
         return RL_ECONFIG;
@@ -498,12 +396,12 @@ static int parse_enum(const struct key *k, const char *t, union value *out, char
 {
     char w[WORD_MAX], shown[48], allowed[128];
     for (size_t i = 0; i < k->nwords; i++) {
-        if (strcasecmp(t, word_at(k, i, w)) == 0) {
+        if (strcasecmp(t, cfg_word_at(k, i, w)) == 0) {
             out->i = (long long)i;
             return 0;
         }
     }
-    describe_allowed(k, allowed, sizeof(allowed));
+    cfg_describe_allowed(k, allowed, sizeof(allowed));
     snprintf(why, n, "'%s': expected one of %s", clip(t, shown), allowed);
     return RL_ECONFIG;
 }
@@ -589,8 +487,8 @@ static int route_check(const struct cfg_route *r, char *why, size_t n)
 {
     char lo[32], hi[32];
     if (r->reconnect_min_ms > r->reconnect_max_ms) {
-        fmt_dur(r->reconnect_min_ms, lo, sizeof(lo));
-        fmt_dur(r->reconnect_max_ms, hi, sizeof(hi));
+        cfg_fmt_dur(r->reconnect_min_ms, lo, sizeof(lo));
+        cfg_fmt_dur(r->reconnect_max_ms, hi, sizeof(hi));
         snprintf(why, n, "reconnect_min = %s is above reconnect_max = %s", lo, hi);
         return RL_ECONFIG;
     }
@@ -601,14 +499,14 @@ static int route_check(const struct cfg_route *r, char *why, size_t n)
 
 static const struct section *find_section(const char *name)
 {
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-        if (strcmp(sections[i].name, name) == 0)
-            return &sections[i];
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        if (strcmp(cfg_sections[i].name, name) == 0)
+            return &cfg_sections[i];
     }
     return NULL;
 }
 
-static const struct key *section_keys(const struct section *s, size_t *n)
+const struct key *cfg_section_keys(const struct section *s, size_t *n)
 {
     *n = s->named ? N_ROUTE : N_ONE;
     return s->named ? route_keys : one_keys;
@@ -617,7 +515,7 @@ static const struct key *section_keys(const struct section *s, size_t *n)
 static const struct key *find_key(const struct section *s, const char *name)
 {
     size_t n;
-    const struct key *keys = section_keys(s, &n);
+    const struct key *keys = cfg_section_keys(s, &n);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(keys[i].sec, s->name) == 0 && strcmp(keys[i].name, name) == 0)
             return &keys[i];
@@ -651,7 +549,7 @@ static size_t distance(const char *a, const char *b)
 static void known_keys(const struct section *s, const char *key, struct buf *b)
 {
     size_t n, best = SIZE_MAX, start = b->len;
-    const struct key *keys = section_keys(s, &n), *near = NULL;
+    const struct key *keys = cfg_section_keys(s, &n), *near = NULL;
     bool first = true;
     buf_adds(b, " (known: ");
     for (size_t i = 0; i < n; i++) {
@@ -686,10 +584,10 @@ static void unknown_key_msg(const struct section *s, const char *route, const ch
     buf_addf(&b, "unknown key '%s' in [%s%s%s]", clip(key, shown), s->name, route ? " " : "",
              route ? route : "");
     known_keys(s, key, &b);
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-        if (&sections[i] != s && find_key(&sections[i], key)) {
-            buf_addf(&b, "; '%s' belongs in [%s%s]", key, sections[i].name,
-                     sections[i].named ? " NAME" : "");
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        if (&cfg_sections[i] != s && find_key(&cfg_sections[i], key)) {
+            buf_addf(&b, "; '%s' belongs in [%s%s]", key, cfg_sections[i].name,
+                     cfg_sections[i].named ? " NAME" : "");
             break;
         }
     }
@@ -701,8 +599,9 @@ static void known_sections(char *out, size_t n)
 {
     struct buf b;
     buf_init(&b, 0);
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-        buf_addf(&b, "%s%s%s", i ? ", " : "", sections[i].name, sections[i].named ? " NAME" : "");
+    for (size_t i = 0; i < cfg_nsections; i++)
+        buf_addf(&b, "%s%s%s", i ? ", " : "", cfg_sections[i].name,
+                 cfg_sections[i].named ? " NAME" : "");
     snprintf(out, n, "%s", b.data);
     buf_release(&b);
 }
@@ -876,7 +775,7 @@ static int assign(struct parser *p, const struct key *k, char *text)
     if (parse_value(k, text, &v, why, sizeof(why)) != 0)
         return fail(p, field, "%s = %s", field, why);
     if (k->type == T_STR)
-        free(get(base, k).s);
+        free(cfg_key_get(base, k).s);
     put(base, k, v);
     *seen = p->line;
     return 0;
@@ -1016,7 +915,7 @@ static int set_in(void *base, struct cfg_route *r, const struct key *k, const ch
         }
     }
     if (k->type == T_STR)
-        free(get(base, k).s);
+        free(cfg_key_get(base, k).s);
     put(base, k, v);
     return 0;
 }
@@ -1059,138 +958,4 @@ int cfg_set(struct cfg *c, const char *key, const char *value, struct rl_err *er
     }
     dotted(s, name, k->name, field, sizeof(field));
     return set_in(r ? (void *)r : (void *)c, r, k, field, value, err);
-}
-
-/* --- printing --------------------------------------------------------------- */
-
-static void print_keys(FILE *f, const struct section *s, const void *base)
-{
-    size_t n;
-    const struct key *keys = section_keys(s, &n);
-    for (size_t i = 0; i < n; i++) {
-        const struct key *k = &keys[i];
-        if (strcmp(k->sec, s->name) != 0)
-            continue;
-        fprintf(f, "\n# %s\n# ", k->doc);
-        put_type(f, k);
-        fputs("; default ", f);
-        put_value(f, k, key_default(k), false);
-        fprintf(f, "\n%s = ", k->name);
-        put_value(f, k, get(base, k), true);
-        fputc('\n', f);
-    }
-}
-
-int cfg_print(const struct cfg *c, FILE *f)
-{
-    fprintf(f, "# relais configuration: the effective values, secrets masked.\n"
-               "# 'relais config --doc' describes the format and every key.\n");
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-        const struct section *s = &sections[i];
-        if (!s->named) {
-            fprintf(f, "\n[%s]\n", s->name);
-            print_keys(f, s, c);
-            continue;
-        }
-        for (size_t r = 0; r < c->nroutes; r++) {
-            fprintf(f, "\n[%s %s]\n", s->name, c->routes[r].name);
-            print_keys(f, s, &c->routes[r]);
-        }
-        if (c->nroutes == 0)
-            fprintf(f, "\n# No [%s NAME] section is declared.\n", s->name);
-    }
-    return fflush(f) != 0 || ferror(f) ? RL_EIO : 0;
-}
-
-/* --- documentation ---------------------------------------------------------- */
-
-/* A markdown table cell: '|' would end it early. */
-static void md_cell(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-}
-
-static void md_section(FILE *f, const struct section *s)
-{
-    char allowed[128];
-    size_t n;
-    const struct key *keys = section_keys(s, &n);
-    fprintf(f, "\n## [%s%s]\n\n%s\n\n", s->name, s->named ? " NAME" : "", s->doc);
-    fprintf(f, "| Key | Type | Default | Allowed | Description |\n"
-               "|-----|------|---------|---------|-------------|\n");
-    for (size_t i = 0; i < n; i++) {
-        const struct key *k = &keys[i];
-        if (strcmp(k->sec, s->name) != 0)
-            continue;
-        describe_allowed(k, allowed, sizeof(allowed));
-        fprintf(f, "| `%s` | %s%s%s | `", k->name, type_name(k),
-                k->unit && k->unit[0] ? " in " : "", k->unit ? k->unit : "");
-        put_value(f, k, key_default(k), false);
-        fputs("` | ", f);
-        md_cell(f, allowed);
-        fputs(" | ", f);
-        md_cell(f, k->doc);
-        fputs(" |\n", f);
-    }
-}
-
-static const char doc_intro[] =
-    "# Configuration\n"
-    "\n"
-    "<!-- Generated from src/core/cfg.def by `relais config --doc`: edit cfg.def, then run\n"
-    "     `make docs`. -->\n"
-    "\n"
-    "relais reads its settings from one file, `relais.conf`. `relais config --check` checks\n"
-    "a file, `relais config --print` shows the effective settings with the defaults filled\n"
-    "in; both read the file given with `--config FILE`, else `relais.conf` in the current\n"
-    "directory if there is one, else use the built-in defaults below.\n"
-    "\n"
-    "## File format\n"
-    "\n"
-    "```ini\n"
-    "# relais.conf\n"
-    "[http]\n"
-    "port = 8080\n"
-    "\n"
-    "[route orange]\n"
-    "host = smpp.example.net   # a comment\n"
-    "password = \"p#ss w\"\n"
-    "window = 20\n"
-    "```\n"
-    "\n"
-    "- `key = value` lines under `[section]` headers; spaces around keys and values are\n"
-    "  ignored. A key left out keeps its default.\n"
-    "- Lines starting with `#` or `;` are comments, and so is a `#` after a space or tab\n"
-    "  at the end of a value.\n"
-    "- A value in double quotes keeps its spaces and `#`; inside, `\\\"` is a quote and\n"
-    "  `\\\\` a backslash.\n"
-    "- Integers are decimal. Booleans are `true` or `false` (also `yes`/`no`, `on`/`off`,\n"
-    "  `1`/`0`). Durations are a whole number with a unit, `500ms`, `30s`, `5m` or `1h`;\n"
-    "  a bare number is seconds. Enum words are case-insensitive.\n"
-    "- `[route NAME]` may appear once per NAME (1 to 32 letters, digits, `_` or `-`), at\n"
-    "  most 64 times; each route starts from the defaults of its keys.\n"
-    "- In messages and overrides, a key is named `section.key` (`http.port`) or\n"
-    "  `route.NAME.key` (`route.orange.window`).\n"
-    "\n"
-    "A file relais cannot read exactly as written is refused, never half applied: an\n"
-    "unknown section or key, a value of the wrong type or out of range, a key set twice in\n"
-    "one section, a route declared twice, a line without `=`, a line over 4096 bytes or a\n"
-    "file over 1 MiB. The message names the file, the line, the key, the value and what is\n"
-    "allowed:\n"
-    "\n"
-    "```\n"
-    "relais.conf:3: http.port = 70000: out of range 1..65535\n"
-    "relais.conf:7: store.synchronous = 'fast': expected one of full, normal\n"
-    "```\n";
-
-int cfg_doc_markdown(FILE *f)
-{
-    fputs(doc_intro, f);
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-        md_section(f, &sections[i]);
-    return fflush(f) != 0 || ferror(f) ? RL_EIO : 0;
 }
