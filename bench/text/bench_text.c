@@ -24,7 +24,7 @@ struct sample {
 };
 
 static const struct sample samples[] = {
-    {"gsm short (56 chars)", "Bonjour Marie, votre colis arrive demain. STOP au 36180"},
+    {"gsm short (55 chars)", "Bonjour Marie, votre colis arrive demain. STOP au 36180"},
     {"gsm long (3 parts)",
      "Bonjour Marie, -20 % sur toute la boutique ce week-end avec le code PRINTEMPS: robes, "
      "chaussures et accessoires. Offre valable jusqu'a dimanche minuit dans nos magasins et "
