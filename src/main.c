@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"render", cli_render, "fill a #field# template with JSON data and inspect the result"},
     {"phone", cli_phone, "normalise phone numbers to E.164 with validity, type and region"},
     {"serve", cli_serve, "run the HTTP service on the configured store"},
+    {"smsc-sim", cli_smsc_sim, "run the built-in SMSC simulator (an SMPP 3.4 server)"},
+    {"smpp-send", cli_smpp_send, "send one SMS over SMPP and wait for its receipt"},
 };
 
 static int cmd_help(int argc, char **argv)

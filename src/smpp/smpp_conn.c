@@ -14,7 +14,7 @@
 
 struct smpp_conn {
     uv_tcp_t *tcp;
-    uv_prepare_t flush;
+    uv_idle_t flush;
     uv_write_t wreq;
     struct smpp_conn_cbs cbs;
     void *ud;
@@ -85,11 +85,14 @@ static void start_write(struct smpp_conn *c)
     }
 }
 
-/* Runs just before the loop polls: everything queued this iteration leaves together. */
-static void on_flush(uv_prepare_t *p)
+/* An idle handle, not a prepare handle: while one is active the loop does not
+ * block in poll, so output queued in any phase (a prepare callback included,
+ * which a prepare handle started then would miss until the next wake-up)
+ * leaves within one iteration, still in one write for everything queued. */
+static void on_flush(uv_idle_t *p)
 {
     struct smpp_conn *c = p->data;
-    uv_prepare_stop(p);
+    uv_idle_stop(p);
     start_write(c);
 }
 
@@ -157,7 +160,7 @@ struct smpp_conn *smpp_conn_new(uv_tcp_t *tcp, size_t max_pdu, const struct smpp
     buf_init(&c->out[1], OUT_MAX);
     tcp->data = c;
     c->wreq.data = c;
-    uv_prepare_init(tcp->loop, &c->flush);
+    uv_idle_init(tcp->loop, &c->flush);
     c->flush.data = c;
     c->handles_open = 2;
     uv_tcp_nodelay(tcp, 1);
@@ -179,7 +182,7 @@ int smpp_conn_send(struct smpp_conn *c, const struct smpp_pdu *p)
     if ((rc = buf_add(&c->out[c->cur], tmp, n)) != 0)
         return rc;
     if (!c->writing)
-        uv_prepare_start(&c->flush, on_flush);
+        uv_idle_start(&c->flush, on_flush);
     return 0;
 }
 
@@ -196,7 +199,7 @@ void smpp_conn_close(struct smpp_conn *c)
     if (!c->writing && c->out[c->cur].len == 0)
         shut(c, 0);
     else if (!c->writing)
-        uv_prepare_start(&c->flush, on_flush);
+        uv_idle_start(&c->flush, on_flush);
 }
 
 void smpp_conn_abort(struct smpp_conn *c, int status)

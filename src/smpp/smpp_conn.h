@@ -11,8 +11,9 @@
 /* One SMPP TCP connection on a libuv loop, both sides (the connector and the
  * simulator): frames the byte stream into PDUs with a hard cap on their size,
  * decodes them, and sends encoded PDUs. Writes are coalesced: PDUs queued in
- * one loop iteration leave in one write just before the loop polls again, so
- * a window of 100 submits costs one syscall, not 100. TCP_NODELAY is set,
+ * one loop iteration leave in one write at the start of the next (an idle
+ * handle keeps the loop from blocking meanwhile), so a window of 100 submits
+ * costs one syscall, not 100. TCP_NODELAY is set,
  * since SMPP is request/response and Nagle would hold the last PDU back. */
 
 struct smpp_conn;

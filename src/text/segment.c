@@ -259,7 +259,7 @@ int seg_udh_parse(const uint8_t *ud, size_t len, size_t *udh_len, struct seg_con
  * to units, the UDH skipped. Packed GSM is unpacked here, per part, because
  * each part has its own fill bits. */
 static int part_units(enum seg_coding coding, const uint8_t *ud, size_t len, size_t nseptets,
-                      bool has_udh, bool last, struct buf *units)
+                      bool has_udh, struct buf *units)
 {
     size_t udh = 0;
     struct seg_concat c;
@@ -282,12 +282,12 @@ static int part_units(enum seg_coding coding, const uint8_t *ud, size_t len, siz
     size_t n = gsm7_unpack(ud + udh, len - udh, fill, s, nseptets ? nseptets : max);
     size_t spare = (len - udh) * 8 - fill - 7 * n;
     /* Without a septet count, 7 spare bits read as one more septet, which TS
-     * 23.038 §6.1.2.3.1 has the sender fill with CR. The spec lets receivers
-     * keep it (CR CR displays as CR); we drop it at the very end of the text,
-     * where it would otherwise show as a stray line break, and keep CRs inside
-     * the text, which may be real. A zero septet there is left as '@': it may
-     * be real text. */
-    if (last && !nseptets && n && spare == 0 && s[n - 1] == 0x0D && (fill + 7 * (n - 1)) % 8 == 1)
+     * 23.038 §6.1.2.3.1 has the sender fill with CR: drop that CR, in every
+     * part (a part cut one septet short because an escape moved on to the next
+     * one carries it too). A real CR in exactly that slot is lost with it: the
+     * specification's own ambiguity, and far rarer. A zero septet there is
+     * left as '@': it may be real text. smpp_reasm applies the same rule. */
+    if (!nseptets && n && spare == 0 && s[n - 1] == 0x0D && (fill + 7 * (n - 1)) % 8 == 1)
         n--;
     int rc = buf_add(units, s, n);
     free(s);
@@ -392,7 +392,7 @@ int seg_join(enum seg_coding coding, struct seg_in_part *parts, size_t n, struct
     buf_init(&units, out->max ? out->max : 0);
     for (size_t i = 0; i < n && rc == 0; i++) {
         rc = part_units(coding, parts[i].ud, parts[i].len, parts[i].nseptets, parts[i].has_udh,
-                        i + 1 == n, &units);
+                        &units);
         if (rc == RL_EUDH)
             rl_err_set(err, rc, "udh", "part %zu: user data header runs past its %zu octets", i + 1,
                        parts[i].len);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/cfg.h"
+#include "smpp/smpp_session.h"
 
 /* Loads text into a fresh cfg named "t.conf"; returns the load's result. */
 static int load(struct cfg *c, const char *text, struct rl_err *err)
@@ -643,6 +644,30 @@ static void load_file(void **state)
     cfg_release(&c);
 }
 
+/* The route's receipt-id and submit-timeout policies reach the connector. */
+static void route_policies(void **state)
+{
+    (void)state;
+    struct cfg c;
+    struct rl_err err = {0};
+    struct smpp_route_opts o;
+    cfg_init(&c);
+    const char *text = "[route a]\n[route b]\nreceipt_ids = resp_hex_dlr_dec\n"
+                       "on_submit_timeout = unknown\n";
+    assert_int_equal(cfg_load_string(&c, text, strlen(text), "t.conf", &err), 0);
+    smpp_route_opts_from_cfg(&o, &c.routes[0]);
+    assert_int_equal(o.id_mode, SMPP_ID_SAME); /* the defaults */
+    assert_int_equal(o.on_submit_timeout, SMPP_TIMEOUT_RESUBMIT);
+    smpp_route_opts_from_cfg(&o, &c.routes[1]);
+    assert_int_equal(o.id_mode, SMPP_ID_RESP_HEX_DLR_DEC);
+    assert_int_equal(o.on_submit_timeout, SMPP_TIMEOUT_UNKNOWN);
+    const char *bad = "[route a]\nreceipt_ids = hex\n";
+    assert_int_equal(cfg_load_string(&c, bad, strlen(bad), "t.conf", &err), RL_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:2: route.a.receipt_ids = 'hex': expected one of same, "
+                                 "resp_hex_dlr_dec, resp_dec_dlr_hex");
+    cfg_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +694,7 @@ int main(void)
         cmocka_unit_test(print_masks_secret_and_round_trips),
         cmocka_unit_test(markdown_documents_every_key),
         cmocka_unit_test(load_file),
+        cmocka_unit_test(route_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,220 @@
+/* The receiving half of a session: delivery receipts matched to parts (held
+ * when they overtake their submit_sm_resp, ignored when repeated), inbound
+ * messages through smpp_reasm. Every deliver_sm is answered after the
+ * callbacks return, so that a caller that stores first acknowledges only what
+ * it has kept. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "smpp/smpp_reasm.h"
+#include "smpp/smpp_session_int.h"
+#include "core/banned.h"
+
+#define RECENT_KEYS 1024
+
+void rx_init(struct smpp_session *s)
+{
+    struct smpp_reasm_opts ro = {.timeout_ms = s->o.mo_timeout_ms};
+    s->reasm = smpp_reasm_new(&ro);
+    s->held = xcalloc(s->o.held_max ? s->o.held_max : 1, sizeof(*s->held));
+    s->recent_cap = RECENT_KEYS;
+    s->recent = xcalloc(s->recent_cap, sizeof(*s->recent));
+}
+
+void rx_release(struct smpp_session *s)
+{
+    smpp_reasm_free(s->reasm);
+    free(s->held);
+    free(s->recent);
+}
+
+void rx_key(const struct smpp_session *s, const char *id, bool is_receipt,
+            char out[SMPP_MESSAGE_ID_SIZE])
+{
+    /* An id that is no number in the expected base is compared as written. */
+    if (smpp_id_key(id, s->o.id_mode, is_receipt, out) != 0)
+        snprintf(out, SMPP_MESSAGE_ID_SIZE, "%s", id);
+}
+
+void rx_remember(struct smpp_session *s, const char *key)
+{
+    snprintf(s->recent[s->recent_pos], SMPP_MESSAGE_ID_SIZE, "%s", key);
+    s->recent_pos = (s->recent_pos + 1) % s->recent_cap;
+}
+
+static bool recently_done(const struct smpp_session *s, const char *key)
+{
+    for (size_t i = 0; i < s->recent_cap; i++) {
+        if (s->recent[i][0] && strcmp(s->recent[i], key) == 0)
+            return true;
+    }
+    return false;
+}
+
+static enum part_outcome outcome(enum smpp_dlr_state st)
+{
+    switch (st) {
+    case SMPP_DLR_DELIVERED:
+        return OUT_DELIVERED;
+    case SMPP_DLR_EXPIRED:
+        return OUT_EXPIRED;
+    case SMPP_DLR_DELETED:
+    case SMPP_DLR_UNDELIVERABLE:
+    case SMPP_DLR_REJECTED:
+        return OUT_FAILED;
+    default:
+        return OUT_UNKNOWN;
+    }
+}
+
+static void apply(struct smpp_session *s, struct part *p, const struct smpp_receipt *r)
+{
+    if (p->st == PART_DONE || (uint8_t)r->state == p->dlr) {
+        s->st.receipts_duplicate++;
+        return;
+    }
+    p->dlr = (uint8_t)r->state;
+    log_debug("smpp", "receipt", "route=%s ref=%llu part=%u id=%s state=%s", s->o.name,
+              (unsigned long long)p->m->ref, p->idx + 1, r->id, smpp_dlr_state_name(r->state));
+    if (s->cbs.on_receipt)
+        s->cbs.on_receipt(s->ud, p->m->ref, p->idx, r);
+    if (smpp_dlr_state_final(r->state))
+        session_part_final(s, p, outcome(r->state));
+}
+
+static void unmatched(struct smpp_session *s, const struct smpp_receipt *r)
+{
+    s->st.receipts_unmatched++;
+    log_info("smpp", "receipt_unmatched", "route=%s id=%s state=%s", s->o.name, r->id,
+             smpp_dlr_state_name(r->state));
+    if (s->cbs.on_receipt)
+        s->cbs.on_receipt(s->ud, 0, 0, r);
+}
+
+static void held_drop(struct smpp_session *s, size_t i)
+{
+    memmove(&s->held[i], &s->held[i + 1], (s->nheld - i - 1) * sizeof(*s->held));
+    s->nheld--;
+}
+
+static void hold(struct smpp_session *s, const char *key, const struct smpp_receipt *r)
+{
+    if (s->nheld == s->o.held_max || s->o.held_max == 0) {
+        if (s->nheld == 0) {
+            unmatched(s, r);
+            return;
+        }
+        struct smpp_receipt old = s->held[0].r;
+        held_drop(s, 0);
+        unmatched(s, &old);
+    }
+    struct held *h = &s->held[s->nheld++];
+    snprintf(h->key, sizeof(h->key), "%s", key);
+    h->at_ms = session_now(s);
+    h->r = *r;
+    log_debug("smpp", "receipt_held", "route=%s id=%s held=%zu", s->o.name, r->id, s->nheld);
+}
+
+void rx_match_held(struct smpp_session *s, const char *key)
+{
+    size_t i = 0;
+    while (i < s->nheld) {
+        if (strcmp(s->held[i].key, key) != 0) {
+            i++;
+            continue;
+        }
+        struct smpp_receipt r = s->held[i].r;
+        held_drop(s, i);
+        struct part *p = session_id_find(s, key);
+        if (p)
+            apply(s, p, &r);
+        else
+            s->st.receipts_duplicate++;
+    }
+}
+
+static void on_receipt_pdu(struct smpp_session *s, const struct smpp_pdu *p)
+{
+    struct smpp_receipt r;
+    struct rl_err e = {0};
+    if (smpp_receipt_parse(p, &r, &e) != 0) {
+        log_warn("smpp", "receipt_unreadable", "route=%s source=%s error=\"%s\"", s->o.name,
+                 p->source_addr, e.msg);
+        return;
+    }
+    s->st.receipts++;
+    char key[SMPP_MESSAGE_ID_SIZE];
+    rx_key(s, r.id, true, key);
+    struct part *pt = session_id_find(s, key);
+    if (pt)
+        apply(s, pt, &r);
+    else if (recently_done(s, key))
+        s->st.receipts_duplicate++;
+    else
+        hold(s, key, &r);
+}
+
+static void inbound(struct smpp_session *s, struct smpp_mo *mo)
+{
+    s->st.inbound++;
+    log_info("smpp", "inbound", "route=%s from=%s to=%s parts=%u received=%u incomplete=%d",
+             s->o.name, mo->source_addr, mo->destination_addr, mo->parts, mo->received,
+             mo->incomplete);
+    if (s->cbs.on_inbound)
+        s->cbs.on_inbound(s->ud, mo);
+    smpp_mo_release(mo);
+}
+
+static void drain_reasm(struct smpp_session *s, uint64_t now)
+{
+    struct smpp_mo mo;
+    struct rl_err e = {0};
+    int rc;
+    while ((rc = smpp_reasm_expire(s->reasm, now, &mo, &e)) != 0) {
+        if (rc == 1)
+            inbound(s, &mo);
+        else
+            log_warn("smpp", "inbound_dropped", "route=%s error=\"%s\"", s->o.name, e.msg);
+    }
+}
+
+static void on_mo_pdu(struct smpp_session *s, const struct smpp_pdu *p)
+{
+    struct smpp_mo mo;
+    struct rl_err e = {0};
+    uint64_t now = session_now(s);
+    int rc = smpp_reasm_add(s->reasm, p, now, &mo, &e);
+    if (rc == 1)
+        inbound(s, &mo);
+    else if (rc < 0)
+        log_warn("smpp", "inbound_unreadable", "route=%s from=%s error=\"%s\"", s->o.name,
+                 p->source_addr, e.msg);
+    drain_reasm(s, now);
+}
+
+void rx_on_deliver(struct link *l, const struct smpp_pdu *p)
+{
+    struct smpp_session *s = l->s;
+    if (smpp_is_receipt(p))
+        on_receipt_pdu(s, p);
+    else
+        on_mo_pdu(s, p);
+    if (s->freeing)
+        return;
+    struct smpp_pdu r;
+    smpp_pdu_init(&r, p->command_id | SMPP_RESP_BIT, p->sequence_number);
+    link_send(l, &r);
+}
+
+void rx_sweep(struct smpp_session *s, uint64_t now)
+{
+    while (s->nheld && s->held[0].at_ms + s->o.held_ms <= now) {
+        struct smpp_receipt r = s->held[0].r;
+        held_drop(s, 0);
+        unmatched(s, &r);
+    }
+    drain_reasm(s, now);
+}
