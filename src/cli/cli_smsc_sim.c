@@ -304,12 +304,14 @@ static void on_stopped(const struct smpp_sim_stats *st, void *ud)
              " accepted=%" PRIu64 " throttled=%" PRIu64 " queue_full=%" PRIu64 " drops=%" PRIu64
              " bad_pdus=%" PRIu64 " delivered=%" PRIu64 " undeliverable=%" PRIu64
              " expired=%" PRIu64 " rejected=%" PRIu64 " receipts_dropped=%" PRIu64
-             " mo_sent=%" PRIu64 " deliver_acked=%" PRIu64 " deliver_errors=%" PRIu64,
+             " mo_sent=%" PRIu64 " deliver_acked=%" PRIu64 " deliver_retried=%" PRIu64
+             " deliver_resent=%" PRIu64 " deliver_errors=%" PRIu64,
              st->connections, st->binds, st->bind_failures, st->submits, st->accepted,
              st->throttled, st->queue_full, st->drops, st->bad_pdus,
              st->receipts[SMPP_DLR_DELIVERED], st->receipts[SMPP_DLR_UNDELIVERABLE],
              st->receipts[SMPP_DLR_EXPIRED], st->receipts[SMPP_DLR_REJECTED], st->receipts_dropped,
-             st->mo_sent, st->deliver_acked, st->deliver_errors);
+             st->mo_sent, st->deliver_acked, st->deliver_retried, st->deliver_resent,
+             st->deliver_errors);
 }
 
 static void on_signal(uv_signal_t *h, int signum)

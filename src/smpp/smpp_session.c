@@ -141,9 +141,11 @@ static void maybe_release(struct smpp_session *s);
 static void link_connect(struct link *l);
 static void stop_progress(struct smpp_session *s);
 
-static void report(struct smpp_session *s, bool up, const char *reason, uint32_t status, int err)
+/* l: the connection the event is about, NULL when it is about the route. */
+static void report(struct smpp_session *s, const struct link *l, bool up, const char *reason,
+                   uint32_t status, int err)
 {
-    struct smpp_session_event ev = {up, reason, status, err};
+    struct smpp_session_event ev = {up, reason, status, err, l ? link_role(l) : NULL};
     s->up = up;
     if (s->cbs.on_state && !s->freeing)
         s->cbs.on_state(s->ud, &ev);
@@ -180,7 +182,7 @@ static void link_down(struct link *l, const char *why, uint32_t status, int err)
              s->o.name, link_role(l), why, status ? smpp_status_name(status) : "none",
              err_name(err), was_bound, (unsigned long long)wait, s->queue.n);
     uv_timer_start(&l->retry, on_retry, wait, 0);
-    report(s, false, why, status, err);
+    report(s, l, false, why, status, err);
 }
 
 static void on_conn_close(struct smpp_conn *c, int status)
@@ -261,7 +263,7 @@ static void bound(struct link *l)
         if (s->links[i].st != LINK_BOUND)
             return;
     }
-    report(s, true, "bound", 0, 0);
+    report(s, NULL, true, "bound", 0, 0);
     tx_pump(s);
 }
 
@@ -604,7 +606,7 @@ static void stop_progress(struct smpp_session *s)
     log_info("smpp", "stopped", "route=%s submitted=%llu accepted=%llu failed=%llu", s->o.name,
              (unsigned long long)s->st.submitted, (unsigned long long)s->st.accepted,
              (unsigned long long)s->st.failed);
-    report(s, false, "stopped", 0, 0);
+    report(s, NULL, false, "stopped", 0, 0);
 }
 
 void smpp_session_stop(struct smpp_session *s)

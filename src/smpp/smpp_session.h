@@ -100,6 +100,10 @@ struct smpp_session_event {
     const char *reason;
     uint32_t status; /* the SMSC's command_status for bind_refused, else 0 */
     int err;         /* a libuv or RL_E* code for connect_failed, connection_lost */
+    /* The connection that failed: "transceiver", "transmitter" or "receiver"
+     * (static); NULL for "bound" and "stopped", which are the route's. With a
+     * transmitter and a receiver, each fails and reconnects on its own. */
+    const char *link;
 };
 
 /* Callbacks, all on the loop's thread, ud first. Pointers are valid during the

@@ -1,4 +1,5 @@
 #include "smpp/smpp_sim.h"
+#include "smpp/smpp_sim_int.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -8,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "phone/phone.h"
@@ -18,73 +18,12 @@
 #include "core/banned.h"
 
 #define SIM_SYSTEM_ID "relais-sim" /* what the simulator calls itself in bind responses */
-#define RULE_MAX_LEN  640
-#define ALTS_MAX      32
-#define NUMCACHE_SIZE (1u << 16) /* remembered destinations, direct-mapped */
-#define ESM_UDHI      0x40
+#define NUMCACHE_SIZE (1u << 16)   /* remembered destinations, direct-mapped */
 #define ESM_RECEIPT   0x04
 
 enum { BIND_TX = 1, BIND_RX = 2 };
 enum verdict { NUM_UNKNOWN = 0, NUM_MOBILE, NUM_INVALID, NUM_NOT_MOBILE };
 enum ev_kind { EV_RECEIPT, EV_MO };
-
-/* --- reply script ---------------------------------------------------------- */
-
-struct script_alt {
-    char *text; /* NULL for a range */
-    int32_t lo, hi;
-};
-
-struct script_rule {
-    char *keyword; /* NULL: applies to every message */
-    struct script_alt alts[ALTS_MAX];
-    size_t nalts;
-};
-
-struct script {
-    struct script_rule *rules;
-    size_t n;
-    bool in_order;
-    bool has_keywords;
-    size_t cursor;
-};
-
-static const char builtin_script[] = "# the built-in reply script\n"
-                                     "OUI\n"
-                                     "NON\n"
-                                     "STOP\n"
-                                     "1..5\n"
-                                     "Merci, c'est noté !\n"
-                                     "Parfait, merci \xF0\x9F\x91\x8D\n";
-
-/* --- pending receipts and replies --------------------------------------- */
-
-/* One receipt or reply to send: everything needed is copied in, so that no
- * allocation is made per message and the submit_sm's buffer can go. */
-struct sim_event {
-    uint64_t due;   /* loop time, ms */
-    uint64_t order; /* ties on due keep submission order */
-    uint64_t msg_id;
-    int64_t submit_time; /* Unix seconds */
-    int32_t num;         /* a reply's drawn number */
-    uint16_t err, rule;
-    uint8_t kind, state, alt;
-    uint8_t src_ton, src_npi, dst_ton, dst_npi; /* of the submit_sm */
-    char src[21], dst[21], text[21];
-};
-
-/* A binary min-heap on (due, order): receipt delays are random, so the queue
- * is not FIFO; one timer serves it all. */
-struct ev_heap {
-    struct sim_event *v;
-    size_t n, cap;
-};
-
-/* Events due but not yet sent (no receiver, or windows full), in order. */
-struct ev_ring {
-    struct sim_event *v;
-    size_t head, len, cap; /* cap a power of two */
-};
 
 struct numcache_entry {
     char key[24]; /* TON digit then the address */
@@ -98,7 +37,7 @@ struct sim_conn {
     unsigned bound; /* BIND_TX | BIND_RX */
     bool closing;
     uint32_t seq;
-    uint32_t inflight; /* deliver_sm awaiting their resp */
+    struct inflight_tab inflight; /* deliver_sm awaiting their resp */
 };
 
 struct smpp_sim {
@@ -114,7 +53,7 @@ struct smpp_sim {
     struct smpp_sim_opts o; /* strings below, not the caller's */
     char system_id[16], password[9];
     uint16_t port;
-    struct script script;
+    struct sim_script script;
     struct numcache_entry *numcache;
 
     struct sim_conn *conns, *rr; /* rr: where the next delivery search starts */
@@ -139,256 +78,14 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 /* --- random ----------------------------------------------------------------- */
 
-static uint64_t rng_next(uint64_t *st)
-{
-    uint64_t z = (*st += 0x9E3779B97F4A7C15ull); /* splitmix64 */
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static double rng_unit(struct smpp_sim *s)
 {
-    return (double)(rng_next(&s->rng) >> 11) * 0x1.0p-53;
+    return (double)(sim_rng_next(&s->rng) >> 11) * 0x1.0p-53;
 }
 
 static int64_t rng_between(struct smpp_sim *s, int64_t lo, int64_t hi)
 {
-    return lo + (int64_t)(rng_next(&s->rng) % (uint64_t)(hi - lo + 1));
-}
-
-/* --- script parsing ----------------------------------------------------------- */
-
-static void script_release(struct script *sc)
-{
-    for (size_t i = 0; i < sc->n; i++) {
-        free(sc->rules[i].keyword);
-        for (size_t k = 0; k < sc->rules[i].nalts; k++)
-            free(sc->rules[i].alts[k].text);
-    }
-    free(sc->rules);
-    memset(sc, 0, sizeof(*sc));
-}
-
-static void trim(const char **b, const char **e)
-{
-    while (*b < *e && (**b == ' ' || **b == '\t'))
-        (*b)++;
-    while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
-        (*e)--;
-}
-
-/* "A..B" with optional minus signs: fills lo and hi. */
-static bool parse_range(const char *b, const char *e, int32_t *lo, int32_t *hi)
-{
-    char tmp[32], *end = NULL;
-    if (e - b >= (long)sizeof(tmp))
-        return false;
-    memcpy(tmp, b, (size_t)(e - b));
-    tmp[e - b] = '\0';
-    char *dots = strstr(tmp, "..");
-    if (!dots || dots == tmp || dots[2] == '\0')
-        return false;
-    *dots = '\0';
-    long a = strtol(tmp, &end, 10);
-    if (*end || a < -1000000000L || a > 1000000000L)
-        return false;
-    long z = strtol(dots + 2, &end, 10);
-    if (*end || z < -1000000000L || z > 1000000000L || z < a)
-        return false;
-    *lo = (int32_t)a;
-    *hi = (int32_t)z;
-    return true;
-}
-
-static int parse_alt(struct script_alt *a, const char *b, const char *e, size_t line,
-                     struct rl_err *err)
-{
-    trim(&b, &e);
-    if (b == e)
-        return rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: empty alternative", line);
-    if (parse_range(b, e, &a->lo, &a->hi))
-        return 0;
-    struct seg_info info;
-    struct rl_err e2 = {0};
-    if (seg_analyze(b, (size_t)(e - b), NULL, &info, &e2) != 0)
-        return rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: %s", line, e2.msg);
-    a->text = xstrndup(b, (size_t)(e - b));
-    return 0;
-}
-
-static int parse_rule(struct script *sc, const char *b, const char *e, size_t line,
-                      struct rl_err *err)
-{
-    struct script_rule *r = &sc->rules[sc->n];
-    memset(r, 0, sizeof(*r));
-    if (*b == '[') {
-        const char *close = memchr(b, ']', (size_t)(e - b));
-        if (!close || close == b + 1)
-            return rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: '[' without a keyword",
-                              line);
-        r->keyword = xstrndup(b + 1, (size_t)(close - b - 1));
-        sc->has_keywords = true;
-        b = close + 1;
-    }
-    sc->n++; /* counted now so that script_release frees what follows */
-    for (const char *p = b;; p++) {
-        if (p < e && *p != '|')
-            continue;
-        if (r->nalts == ALTS_MAX)
-            return rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: over %d alternatives",
-                              line, ALTS_MAX);
-        int rc = parse_alt(&r->alts[r->nalts], b, p, line, err);
-        if (rc)
-            return rc;
-        r->nalts++;
-        if (p == e)
-            return 0;
-        b = p + 1;
-    }
-}
-
-static int script_parse(const char *text, size_t len, struct script *sc, struct rl_err *err)
-{
-    memset(sc, 0, sizeof(*sc));
-    size_t line = 0, cap = 0;
-    int rc = 0;
-    for (const char *p = text, *end = text + len; p < end && rc == 0;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *b = p, *e = nl ? nl : end;
-        p = nl ? nl + 1 : end;
-        line++;
-        trim(&b, &e);
-        if (b == e || *b == '#')
-            continue;
-        if (e - b > RULE_MAX_LEN) {
-            rc = rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: over %d octets", line,
-                            RULE_MAX_LEN);
-        } else if (e - b == 5 && memcmp(b, "order", 5) == 0) {
-            sc->in_order = true;
-        } else if (e - b == 6 && memcmp(b, "random", 6) == 0) {
-            sc->in_order = false;
-        } else if (sc->n == SMPP_SIM_SCRIPT_MAX) {
-            rc = rl_err_set(err, RL_EPARSE, "reply_script", "line %zu: over %d rules", line,
-                            SMPP_SIM_SCRIPT_MAX);
-        } else {
-            if (sc->n == cap) {
-                cap = cap ? cap * 2 : 16;
-                sc->rules = xrealloc(sc->rules, cap * sizeof(*sc->rules));
-            }
-            rc = parse_rule(sc, b, e, line, err);
-        }
-    }
-    if (rc)
-        script_release(sc);
-    return rc;
-}
-
-int smpp_sim_script_check(const char *text, size_t len, struct rl_err *err)
-{
-    struct script sc;
-    int rc = script_parse(text, len, &sc, err);
-    if (rc == 0)
-        script_release(&sc);
-    return rc;
-}
-
-/* Picks a rule that applies to text (NULL: only rules without a keyword) and
- * draws its answer into ev. Returns false when none applies. */
-static bool pick_reply(struct smpp_sim *s, const char *text, struct sim_event *ev)
-{
-    struct script *sc = &s->script;
-    size_t eligible = 0, pick = SIZE_MAX;
-    for (size_t i = 0; i < sc->n; i++) {
-        size_t idx = sc->in_order ? (sc->cursor + i) % sc->n : i;
-        const char *kw = sc->rules[idx].keyword;
-        if (kw && (!text || !strcasestr(text, kw)))
-            continue;
-        if (sc->in_order) {
-            pick = idx;
-            sc->cursor = idx + 1;
-            break;
-        }
-        /* Reservoir sampling: one pass, uniform over the rules that apply. */
-        if (rng_next(&s->rng) % ++eligible == 0)
-            pick = idx;
-    }
-    if (pick == SIZE_MAX)
-        return false;
-    const struct script_rule *r = &sc->rules[pick];
-    ev->rule = (uint16_t)pick;
-    ev->alt = (uint8_t)(rng_next(&s->rng) % r->nalts);
-    const struct script_alt *a = &r->alts[ev->alt];
-    if (!a->text)
-        ev->num = (int32_t)rng_between(s, a->lo, a->hi);
-    return true;
-}
-
-/* --- event queues ------------------------------------------------------------- */
-
-static bool ev_before(const struct sim_event *a, const struct sim_event *b)
-{
-    return a->due < b->due || (a->due == b->due && a->order < b->order);
-}
-
-static void heap_push(struct ev_heap *h, const struct sim_event *ev)
-{
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 1024;
-        h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
-    }
-    size_t i = h->n++;
-    while (i > 0 && ev_before(ev, &h->v[(i - 1) / 2])) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = *ev;
-}
-
-static void heap_pop(struct ev_heap *h, struct sim_event *out)
-{
-    *out = h->v[0];
-    struct sim_event last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && ev_before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!ev_before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n)
-        h->v[i] = last;
-}
-
-static void ring_push(struct ev_ring *r, const struct sim_event *ev)
-{
-    if (r->len == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct sim_event *v = xmalloc(cap * sizeof(*v));
-        for (size_t i = 0; i < r->len; i++)
-            v[i] = r->v[(r->head + i) & (r->cap - 1)];
-        free(r->v);
-        r->v = v;
-        r->cap = cap;
-        r->head = 0;
-    }
-    r->v[(r->head + r->len++) & (r->cap - 1)] = *ev;
-}
-
-static struct sim_event *ring_front(struct ev_ring *r)
-{
-    return &r->v[r->head];
-}
-
-static void ring_pop(struct ev_ring *r)
-{
-    r->head = (r->head + 1) & (r->cap - 1);
-    r->len--;
+    return lo + (int64_t)(sim_rng_next(&s->rng) % (uint64_t)(hi - lo + 1));
 }
 
 /* --- sending ---------------------------------------------------------------- */
@@ -464,12 +161,15 @@ static void init_deliver(struct sim_conn *sc, struct smpp_pdu *p, const struct s
     memcpy(p->destination_addr, ev->src, sizeof(ev->src));
 }
 
-static void send_receipt(struct sim_conn *sc, const struct sim_event *ev)
+static void send_receipt(struct sim_conn *sc, const struct sim_event *in)
 {
     struct smpp_sim *s = sc->sim;
+    struct sim_event copy = *in, *ev = &copy;
     struct smpp_pdu p;
     struct smpp_receipt r;
     char id[SMPP_MESSAGE_ID_SIZE];
+    if (!ev->done_time)
+        ev->done_time = wall_seconds(s); /* kept, so that a resend is the same text */
     format_id(s, ev->msg_id, id);
     init_deliver(sc, &p, ev);
     p.esm_class = ESM_RECEIPT;
@@ -482,7 +182,7 @@ static void send_receipt(struct sim_conn *sc, const struct sim_event *ev)
         r.sub = 1;
         r.dlvrd = failed ? 0 : 1;
         format_date(s, ev->submit_time, r.submit_date);
-        format_date(s, wall_seconds(s), r.done_date);
+        format_date(s, ev->done_time, r.done_date);
         memcpy(r.text, ev->text, sizeof(ev->text));
         int n = smpp_receipt_format_text(&r, (char *)p.short_message, SMPP_SM_MAX);
         p.sm_length = n > 0 ? (uint8_t)n : 0;
@@ -496,36 +196,41 @@ static void send_receipt(struct sim_conn *sc, const struct sim_event *ev)
         }
     }
     send_pdu(sc, &p);
-    sc->inflight++;
-    s->stats.receipts[ev->state]++;
+    if (!in->part)
+        s->stats.receipts[ev->state]++;
+    ev->part = 1;
+    sim_inflight_put(&sc->inflight, p.sequence_number, ev);
 }
 
-static void send_mo(struct sim_conn *sc, const struct sim_event *ev)
+/* The whole reply the first time (part 0); one part alone when resent. */
+static void send_mo(struct sim_conn *sc, const struct sim_event *in)
 {
     struct smpp_sim *s = sc->sim;
-    const struct script_alt *a = &s->script.rules[ev->rule].alts[ev->alt];
+    struct sim_event ev = *in;
     char num[16];
-    const char *text = a->text;
-    if (!text) {
-        snprintf(num, sizeof(num), "%" PRId32, ev->num);
-        text = num;
-    }
-    struct seg_opts so = {.ref_bits = 8, .pack = false, .ref = (uint8_t)++s->mo_ref};
+    const char *text = sim_script_text(&s->script, &ev.reply, num);
+    if (!ev.part)
+        ev.ref = (uint8_t)++s->mo_ref;
+    struct seg_opts so = {.ref_bits = 8, .pack = false, .ref = ev.ref};
     struct seg_msg m;
     if (seg_split(text, strlen(text), &so, &m, NULL) != 0)
         return; /* the script was checked at start: cannot happen */
     for (size_t i = 0; i < m.nparts; i++) {
+        if (in->part && in->part != i + 1)
+            continue;
         struct smpp_pdu p;
-        init_deliver(sc, &p, ev);
-        p.esm_class = m.parts[i].udh_len ? ESM_UDHI : 0;
+        init_deliver(sc, &p, &ev);
+        p.esm_class = m.parts[i].udh_len ? SIM_ESM_UDHI : 0;
         p.data_coding = m.encoding == SEG_UCS2 ? 8 : 0;
         p.sm_length = (uint8_t)m.parts[i].len;
         memcpy(p.short_message, m.parts[i].data, m.parts[i].len);
         send_pdu(sc, &p);
-        sc->inflight++;
+        ev.part = (uint8_t)(i + 1);
+        sim_inflight_put(&sc->inflight, p.sequence_number, &ev);
     }
     seg_msg_release(&m);
-    s->stats.mo_sent++;
+    if (!in->part)
+        s->stats.mo_sent++;
 }
 
 /* A bound receiver with room in its window, round robin; NULL if none. */
@@ -538,7 +243,7 @@ static struct sim_conn *pick_receiver(struct smpp_sim *s)
         return NULL;
     do {
         struct sim_conn *next = sc->next ? sc->next : s->conns;
-        if ((sc->bound & BIND_RX) && !sc->closing && sc->inflight < window) {
+        if ((sc->bound & BIND_RX) && !sc->closing && sc->inflight.n < window) {
             s->rr = next;
             return sc;
         }
@@ -561,8 +266,8 @@ static bool try_deliver(struct smpp_sim *s, const struct sim_event *ev)
 
 static void drain_ring(struct smpp_sim *s)
 {
-    while (s->ring.len && try_deliver(s, ring_front(&s->ring)))
-        ring_pop(&s->ring);
+    while (s->ring.len && try_deliver(s, sim_ring_front(&s->ring)))
+        sim_ring_pop(&s->ring);
 }
 
 /* An event is due: send it now unless older ones are still waiting. */
@@ -570,7 +275,7 @@ static void dispatch(struct smpp_sim *s, const struct sim_event *ev)
 {
     if (s->ring.len == 0 && try_deliver(s, ev))
         return;
-    ring_push(&s->ring, ev);
+    sim_ring_push(&s->ring, ev);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -580,7 +285,7 @@ static void on_timer(uv_timer_t *t)
     struct sim_event ev;
     s->armed_due = UINT64_MAX;
     while (s->heap.n && s->heap.v[0].due <= now) {
-        heap_pop(&s->heap, &ev);
+        sim_heap_pop(&s->heap, &ev);
         dispatch(s, &ev);
     }
     if (s->heap.n) {
@@ -589,25 +294,67 @@ static void on_timer(uv_timer_t *t)
     }
 }
 
+/* Into the heap, due later; the timer is moved up if it is the next one. */
+static void push_timed(struct smpp_sim *s, struct sim_event *ev)
+{
+    ev->order = s->order++;
+    sim_heap_push(&s->heap, ev);
+    if (ev->due < s->armed_due) {
+        s->armed_due = ev->due;
+        uv_timer_start(&s->timer, on_timer, ev->due - uv_now(s->loop), 0);
+    }
+}
+
 /* Delay 0 goes out now, in the same write as the submit_sm_resp. */
 static void schedule(struct smpp_sim *s, struct sim_event *ev)
 {
-    uint64_t now = uv_now(s->loop);
     if (s->heap.n + s->ring.len >= SMPP_SIM_QUEUE_MAX) {
         if (s->stats.receipts_dropped++ == 0)
             log_warn("sim", "queue_full", "max=%u", SMPP_SIM_QUEUE_MAX);
         return;
     }
-    ev->order = s->order++;
-    if (ev->due <= now) {
-        dispatch(s, ev);
+    if (ev->due > uv_now(s->loop)) {
+        push_timed(s, ev);
         return;
     }
-    heap_push(&s->heap, ev);
-    if (ev->due < s->armed_due) {
-        s->armed_due = ev->due;
-        uv_timer_start(&s->timer, on_timer, ev->due - now, 0);
+    ev->order = s->order++;
+    dispatch(s, ev);
+}
+
+/* --- resends ---------------------------------------------------------------- */
+
+/* The connection closed with deliver_sm unanswered: back to the head of the
+ * FIFO in the order sent, for the next receiver, as an SMSC redelivers what
+ * was not acknowledged. Past SMPP_SIM_QUEUE_MAX too: they were held already.
+ * Frees the table. */
+static void requeue_inflight(struct smpp_sim *s, struct inflight_tab *t)
+{
+    if (t->n && !s->stopping) {
+        s->stats.deliver_resent += sim_inflight_requeue(t, &s->ring);
+        drain_ring(s); /* another receiver may be bound already */
     }
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+/* A deliver_sm_resp with an error: the same deliver_sm again after a backoff,
+ * SMPP_SIM_RETRY_MAX times at most, then dropped. Every status is taken as
+ * temporary: an ESME that means "never" says it SMPP_SIM_RETRY_MAX times. */
+static void retry_later(struct smpp_sim *s, struct sim_event *ev, uint32_t status)
+{
+    if (ev->tries >= SMPP_SIM_RETRY_MAX) {
+        char id[SMPP_MESSAGE_ID_SIZE];
+        format_id(s, ev->msg_id, id);
+        s->stats.deliver_errors++;
+        log_info("sim", "deliver_dropped", "kind=%s message_id=%s status=%s sent=%u",
+                 ev->kind == EV_RECEIPT ? "receipt" : "reply", id, smpp_status_name(status),
+                 ev->tries + 1u);
+        return;
+    }
+    ev->due = uv_now(s->loop) + ((uint64_t)SMPP_SIM_RETRY_MS << ev->tries);
+    ev->tries++;
+    s->stats.deliver_retried++;
+    push_timed(s, ev);
 }
 
 /* --- submit_sm ------------------------------------------------------------- */
@@ -669,8 +416,7 @@ static void decide_outcome(struct smpp_sim *s, const struct smpp_pdu *p, struct 
     }
 }
 
-/* The user data of a submit_sm: short_message, or message_payload. */
-static void user_data(const struct smpp_pdu *p, const uint8_t **ud, size_t *len)
+void sim_user_data(const struct smpp_pdu *p, const uint8_t **ud, size_t *len)
 {
     *ud = p->short_message;
     *len = p->sm_length;
@@ -686,8 +432,8 @@ static bool first_part(const struct smpp_pdu *p, size_t *udh_len)
     struct seg_concat cc = {0};
     uint8_t seqnum = 0;
     *udh_len = 0;
-    user_data(p, &ud, &len);
-    if ((p->esm_class & ESM_UDHI) && seg_udh_parse(ud, len, udh_len, &cc) != 0)
+    sim_user_data(p, &ud, &len);
+    if ((p->esm_class & SIM_ESM_UDHI) && seg_udh_parse(ud, len, udh_len, &cc) != 0)
         *udh_len = len;
     if (cc.present && cc.seq > 1)
         return false;
@@ -699,37 +445,12 @@ static void receipt_text(const struct smpp_pdu *p, size_t udh_len, char out[21])
 {
     const uint8_t *ud;
     size_t len, n = 0;
-    user_data(p, &ud, &len);
+    sim_user_data(p, &ud, &len);
     if (p->data_coding == 0 || p->data_coding == 1 || p->data_coding == 3) {
         for (size_t i = udh_len; i < len && n < 20; i++)
             out[n++] = ud[i] >= 0x20 && ud[i] < 0x7F ? (char)ud[i] : '?';
     }
     out[n] = '\0';
-}
-
-/* The text of this part as UTF-8 (new, free()), for keyword rules; NULL when
- * its coding is not one we read. */
-static char *part_text(const struct smpp_pdu *p)
-{
-    const uint8_t *ud;
-    size_t len;
-    enum seg_coding coding;
-    user_data(p, &ud, &len);
-    if (p->data_coding == 0 || p->data_coding == 1)
-        coding = SEG_CODING_GSM7;
-    else if (p->data_coding == 3)
-        coding = SEG_CODING_LATIN1;
-    else if (p->data_coding == 8)
-        coding = SEG_CODING_UCS2;
-    else
-        return NULL;
-    struct buf b;
-    buf_init(&b, 4096);
-    if (seg_decode(coding, ud, len, 0, (p->esm_class & ESM_UDHI) != 0, &b, NULL) != 0) {
-        buf_release(&b);
-        return NULL;
-    }
-    return buf_detach(&b, NULL);
 }
 
 /* Throttle: one budget of o.throttle accepted submit_sm per second. */
@@ -786,12 +507,10 @@ static void accept_submit(struct sim_conn *sc, const struct smpp_pdu *p)
     if (ev.state != SMPP_DLR_DELIVERED || !first || s->o.reply_rate <= 0 ||
         rng_unit(s) >= s->o.reply_rate)
         return;
-    char *text = s->script.has_keywords ? part_text(p) : NULL;
     ev.kind = EV_MO;
     ev.due = receipt_due + draw_delay(s);
-    if (pick_reply(s, text, &ev))
+    if (sim_script_pick(&s->script, &s->rng, p, &ev.reply))
         schedule(s, &ev);
-    free(text);
 }
 
 static void on_submit(struct sim_conn *sc, const struct smpp_pdu *p)
@@ -876,11 +595,10 @@ static void on_bind(struct sim_conn *sc, const struct smpp_pdu *p, unsigned mode
 static void on_deliver_resp(struct sim_conn *sc, const struct smpp_pdu *p)
 {
     struct smpp_sim *s = sc->sim;
+    struct sim_event ev;
     s->stats.deliver_acked++;
-    if (p->command_status)
-        s->stats.deliver_errors++;
-    if (sc->inflight)
-        sc->inflight--;
+    if (sim_inflight_take(&sc->inflight, p->sequence_number, &ev) && p->command_status)
+        retry_later(s, &ev, p->command_status);
     drain_ring(s);
 }
 
@@ -962,8 +680,9 @@ static void on_conn_close(struct smpp_conn *c, int status)
         sc->next->prev = sc->prev;
     if (s->rr == sc)
         s->rr = sc->next;
-    log_info("sim", "closed", "status=%s unacked=%" PRIu32, status ? rl_errname(status) : "ok",
-             sc->inflight);
+    log_info("sim", "closed", "status=%s unacked=%zu", status ? rl_errname(status) : "ok",
+             sc->inflight.n);
+    requeue_inflight(s, &sc->inflight);
     free(sc);
     if (s->stopping)
         maybe_finish(s);
@@ -999,7 +718,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 static void sim_free(struct smpp_sim *s)
 {
-    script_release(&s->script);
+    sim_script_release(&s->script);
     free(s->numcache);
     free(s->heap.v);
     free(s->ring.v);
@@ -1120,9 +839,7 @@ int smpp_sim_start(uv_loop_t *loop, const struct smpp_sim_opts *o, struct smpp_s
     s->o.password = s->password;
     s->o.listen = NULL;
     s->o.reply_script = NULL;
-    const char *script = o->reply_script ? o->reply_script : builtin_script;
-    size_t slen = o->reply_script ? o->reply_script_len : strlen(builtin_script);
-    if ((rc = script_parse(script, slen, &s->script, err)) != 0) {
+    if ((rc = sim_script_parse(o->reply_script, o->reply_script_len, &s->script, err)) != 0) {
         free(s);
         return rc;
     }

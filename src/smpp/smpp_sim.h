@@ -54,8 +54,22 @@
  *   they wait in a FIFO for the next receiver bind or deliver_sm_resp, as an
  *   SMSC stores receipts for an offline ESME; past SMPP_SIM_QUEUE_MAX waiting
  *   (with submits already refused, only replies can get there), new ones are
- *   dropped and counted (receipts_dropped). A deliver_sm left
- *   unacknowledged when its connection closes is not sent again.
+ *   dropped and counted (receipts_dropped).
+ * - A deliver_sm still unacknowledged when its connection closes (dropped,
+ *   unbound, or the peer gone) goes back to the head of that FIFO, in the order
+ *   sent, and leaves again on the next receiver or transceiver bind (one
+ *   already bound, or the next to come), as an SMSC redelivers what it had no
+ *   deliver_sm_resp for: the same content (message id, text, dates; of a long
+ *   reply, the missing parts alone, same UDH reference) under a new
+ *   sequence_number (deliver_resent); as often as the connection drops, and
+ *   past SMPP_SIM_QUEUE_MAX too (it was held already: nothing new).
+ * - A deliver_sm_resp (or generic_nack) with a non-zero status, e.g.
+ *   ESME_RX_T_APPN: the same deliver_sm goes again after SMPP_SIM_RETRY_MS,
+ *   doubled each time (100, 200, 400 ms), at most SMPP_SIM_RETRY_MAX times
+ *   (deliver_retried); refused once more, it is dropped and counted
+ *   (deliver_errors). Every status is taken as temporary, ESME_RX_P_APPN too.
+ *   A resp that matches no deliver_sm in flight on its connection is counted
+ *   (deliver_acked) and otherwise ignored.
  * - Replies: with probability reply_rate, a message delivered (its first part
  *   for a long one) gets an answer from its phone one more delay later: a
  *   deliver_sm with esm_class 0, source = the phone, destination = the
@@ -91,6 +105,8 @@
 #define SMPP_SIM_WINDOW_DEFAULT 100        /* unacknowledged deliver_sm per connection */
 #define SMPP_SIM_QUEUE_MAX      (1u << 19) /* receipts and replies waiting, in all */
 #define SMPP_SIM_SCRIPT_MAX     1000       /* rules in a reply script */
+#define SMPP_SIM_RETRY_MAX      3          /* resends of a deliver_sm answered with an error */
+#define SMPP_SIM_RETRY_MS       100        /* wait before the first, doubled for each next */
 
 enum smpp_sim_receipt_form { SMPP_SIM_RECEIPT_TEXT, SMPP_SIM_RECEIPT_TLV, SMPP_SIM_RECEIPT_BOTH };
 enum smpp_sim_id_format { SMPP_SIM_ID_HEX, SMPP_SIM_ID_DEC };
@@ -135,7 +151,9 @@ struct smpp_sim_stats {
     uint64_t receipts_dropped; /* receipts and replies lost: queue full */
     uint64_t mo_sent;          /* replies sent (messages, not parts) */
     uint64_t deliver_acked;    /* deliver_sm_resp received, any status */
-    uint64_t deliver_errors;   /* deliver_sm_resp with a non-zero status */
+    uint64_t deliver_errors;   /* deliver_sm dropped: still an error after the retries */
+    uint64_t deliver_retried;  /* deliver_sm to send again: resp with an error */
+    uint64_t deliver_resent;   /* deliver_sm to send again: connection closed unanswered */
 };
 
 struct smpp_sim;
@@ -170,9 +188,9 @@ void smpp_sim_stats(const struct smpp_sim *s, struct smpp_sim_stats *out);
 typedef void smpp_sim_stopped_fn(const struct smpp_sim_stats *st, void *ud);
 
 /* Stops listening, closes every connection at once (unsent output is dropped:
- * a peer that stopped reading must not hold the stop), drops what is waiting,
- * and frees s once its handles are closed, calling done (may be NULL) first.
- * Takes s: do not use it after this call. */
+ * a peer that stopped reading must not hold the stop), drops what is waiting
+ * or unacknowledged, and frees s once its handles are closed, calling done
+ * (may be NULL) first. Takes s: do not use it after this call. */
 void smpp_sim_stop(struct smpp_sim *s, smpp_sim_stopped_fn *done, void *ud);
 
 #endif

@@ -43,14 +43,16 @@ async function stopSim(sim) {
   return sim.log();
 }
 
-// A connected npm session that acknowledges every deliver_sm and keeps them.
-async function connect(url) {
+// A connected npm session that keeps every deliver_sm and answers it with
+// answer(pdu): a command_status, or null for no answer at all (default: 0).
+async function connect(url, answer = () => 0) {
   const session = smpp.connect({ url });
   const delivered = [];
   const waiters = [];
   session.on('error', () => {});
   session.on('deliver_sm', (pdu) => {
-    session.send(pdu.response());
+    const status = answer(pdu);
+    if (status !== null) session.send(pdu.response({ command_status: status }));
     delivered.push(pdu);
     for (const w of waiters.splice(0)) w();
   });
@@ -164,6 +166,44 @@ test('decimal ids with TLV-only receipts', async () => {
     await stopSim(sim);
   }
 });
+
+test('an unacknowledged receipt comes again after a reconnect; an error resp gets a retry',
+  async () => {
+    const sim = startSim(['--receipt-delay', '0', '--delivery-rate', '1', '--reply-rate', '0']);
+    try {
+      const url = await sim.listening;
+      const a = await connect(url, () => null);
+      await a.call('bind_transceiver', { system_id: 'relais', password: 'relais' });
+      const r = await a.call('submit_sm', {
+        destination_addr: '33612345678', dest_addr_ton: 1, registered_delivery: 1,
+        short_message: 'Gone before the ack',
+      });
+      assert.equal(r.command_status, 0);
+      const first = await a.deliverWhere((p) => p.receipted_message_id === r.message_id, 'receipt');
+      a.session.close();
+      await withTimeout(new Promise((resolve) => a.session.on('close', resolve)), 'the close');
+
+      let errors = 1; // the first delivery on b is refused with ESME_RX_T_APPN
+      const b = await connect(url, () => (errors-- > 0 ? smpp.ESME_RX_T_APPN : 0));
+      assert.equal(smpp.ESME_RX_T_APPN, 0x64);
+      await b.call('bind_receiver', { system_id: 'relais', password: 'relais' });
+      await b.deliverWhere((p) => p.receipted_message_id === r.message_id, 'the resent receipt');
+      await withTimeout(new Promise((resolve) => {
+        const poll = () => (b.delivered.length >= 2 ? resolve() : setTimeout(poll, 10));
+        poll();
+      }), 'the retried receipt');
+      for (const again of b.delivered) {
+        assert.equal(again.receipted_message_id, first.receipted_message_id);
+        assert.equal(text(again), text(first));
+      }
+      assert.equal(b.delivered.length, 2);
+      b.session.close();
+    } finally {
+      const log = await stopSim(sim);
+      assert.match(log, /msg=closed status=\S+ unacked=1/);
+      assert.match(log, /deliver_acked=2 /);
+    }
+  });
 
 test('throttle answers 0x58 beyond the rate', async () => {
   const sim = startSim(['--throttle', '1/s', '--receipt-delay', '0']);

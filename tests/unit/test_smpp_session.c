@@ -27,11 +27,27 @@
 struct peer;
 typedef void (*submit_fn)(struct peer *p, const struct smpp_pdu *pdu);
 
+#define PEER_CONNS 4
+
 struct peer {
     uv_tcp_t server;
     uint16_t port;
+    /* Where peer_send writes: the connection the PDU being answered came on,
+     * or one a test picks (peer.rx for a receipt in transmitter+receiver mode). */
     struct smpp_conn *conn;
+    /* multi: keep every connection, as an SMSC does for a transmitter and a
+     * receiver; otherwise a new one replaces the old (one session at a time). */
+    bool multi;
+    struct smpp_conn *open[PEER_CONNS];
+    unsigned live, max_live;
+    struct smpp_conn *tx, *rx; /* bound to send / to receive (a transceiver is both) */
+    struct smpp_pdu bind_log[PEER_CONNS * 2];
+    unsigned submits_off_tx;   /* submit_sm on a connection not bound to send */
+    unsigned deliver_resps_rx; /* deliver_sm_resp on the receiving connection */
+    uint32_t deliver_resp_status;
+    unsigned unbinds;
     uint32_t bind_status;    /* answer binds with this */
+    uint32_t refuse_cmd;     /* refuse binds of this kind only (ESME_RBINDFAIL) */
     bool hold;               /* withhold submit_sm_resp */
     bool ignore_enquire;     /* never answer enquire_link */
     bool unbind_on_bind;     /* send an unbind right after the first bind */
@@ -99,8 +115,24 @@ static void receipt_tlv(struct peer *p, const char *id, uint8_t state)
     peer_send(p, &d);
 }
 
+static void mo_part(struct peer *p, uint8_t seq, const char *text)
+{
+    struct smpp_pdu d;
+    smpp_pdu_init(&d, SMPP_CMD_DELIVER_SM, 0);
+    snprintf(d.source_addr, sizeof(d.source_addr), "33611111111");
+    snprintf(d.destination_addr, sizeof(d.destination_addr), "36180");
+    d.esm_class = 0x40;
+    uint8_t udh[6] = {5, 0, 3, 0x42, 2, seq};
+    memcpy(d.short_message, udh, 6);
+    memcpy(d.short_message + 6, text, strlen(text));
+    d.sm_length = (uint8_t)(6 + strlen(text));
+    peer_send(p, &d);
+}
+
 static void peer_on_submit(struct peer *p, const struct smpp_pdu *pdu)
 {
+    if (p->conn != p->tx)
+        p->submits_off_tx++;
     if (p->submits < MAXLOG)
         p->sub[p->submits] = *pdu;
     p->submits++;
@@ -122,11 +154,20 @@ static void peer_on_submit(struct peer *p, const struct smpp_pdu *pdu)
 static void peer_on_bind(struct peer *p, const struct smpp_pdu *pdu)
 {
     struct smpp_pdu r;
+    uint32_t st = p->bind_status;
+    if (!st && pdu->command_id == p->refuse_cmd)
+        st = SMPP_ESME_RBINDFAIL;
+    if (p->binds < PEER_CONNS * 2)
+        p->bind_log[p->binds] = *pdu;
     p->binds++;
     p->bind = *pdu;
+    if (st == 0 && pdu->command_id != SMPP_CMD_BIND_RECEIVER)
+        p->tx = p->conn;
+    if (st == 0 && pdu->command_id != SMPP_CMD_BIND_TRANSMITTER)
+        p->rx = p->conn;
     smpp_pdu_init(&r, pdu->command_id | SMPP_RESP_BIT, pdu->sequence_number);
-    r.command_status = p->bind_status;
-    r.no_body = p->bind_status != 0;
+    r.command_status = st;
+    r.no_body = st != 0;
     snprintf(r.system_id, sizeof(r.system_id), "testsmsc");
     peer_send(p, &r);
     if (p->unbind_on_bind && p->binds == 1) {
@@ -140,6 +181,7 @@ static void peer_pdu(struct smpp_conn *c, const struct smpp_pdu *pdu)
 {
     struct peer *p = smpp_conn_data(c);
     struct smpp_pdu r;
+    p->conn = c; /* answers go back where the request came from */
     switch (pdu->command_id) {
     case SMPP_CMD_BIND_TRANSCEIVER:
     case SMPP_CMD_BIND_TRANSMITTER:
@@ -157,6 +199,7 @@ static void peer_pdu(struct smpp_conn *c, const struct smpp_pdu *pdu)
         peer_send(p, &r);
         break;
     case SMPP_CMD_UNBIND:
+        p->unbinds++;
         smpp_pdu_init(&r, SMPP_CMD_UNBIND_RESP, pdu->sequence_number);
         peer_send(p, &r);
         smpp_conn_close(c);
@@ -165,7 +208,10 @@ static void peer_pdu(struct smpp_conn *c, const struct smpp_pdu *pdu)
         p->unbind_resps++;
         break;
     case SMPP_CMD_DELIVER_SM_RESP:
+    case SMPP_CMD_DATA_SM_RESP:
         p->deliver_resps++;
+        p->deliver_resps_rx += c == p->rx;
+        p->deliver_resp_status = pdu->command_status;
         break;
     default:
         break;
@@ -176,8 +222,20 @@ static void peer_closed(struct smpp_conn *c, int status)
 {
     struct peer *p = smpp_conn_data(c);
     (void)status;
+    for (unsigned i = 0; i < PEER_CONNS; i++) {
+        if (p->open[i] == c) {
+            p->open[i] = NULL;
+            p->live--;
+        }
+    }
     if (p->conn == c)
         p->conn = NULL;
+    if (p->rx == c)
+        p->rx = NULL;
+    if (p->tx == c)
+        p->tx = NULL;
+    else if (p->multi)
+        return; /* the receiver went: the transmitter's window is still there */
     p->outstanding = 0;
     p->nheld = 0;
 }
@@ -190,10 +248,19 @@ static void peer_accept(uv_stream_t *server, int status)
     uv_tcp_t *tcp = malloc(sizeof(*tcp));
     uv_tcp_init(server->loop, tcp);
     assert_int_equal(uv_accept(server, (uv_stream_t *)tcp), 0);
-    if (p->conn) /* one SMSC session at a time, as a test wants it */
-        smpp_conn_abort(p->conn, 0);
+    for (unsigned i = 0; !p->multi && i < PEER_CONNS; i++) {
+        if (p->open[i]) /* one SMSC session at a time, as most tests want it */
+            smpp_conn_abort(p->open[i], 0);
+    }
     p->conns++;
     p->conn = smpp_conn_new(tcp, 0, &cbs, p);
+    unsigned i = 0;
+    while (i < PEER_CONNS && p->open[i])
+        i++;
+    assert_true(i < PEER_CONNS);
+    p->open[i] = p->conn;
+    if (++p->live > p->max_live)
+        p->max_live = p->live;
 }
 
 static void peer_listen(uv_loop_t *loop, struct peer *p)
@@ -215,6 +282,7 @@ static void peer_listen(uv_loop_t *loop, struct peer *p)
 struct rec {
     unsigned ups, downs;
     const char *reason;
+    const char *link, *down_link; /* of the last event, of the last failure */
     uint32_t status;
     unsigned accepted, failed, receipts, done, inbound;
     unsigned attempts[MAXLOG];
@@ -249,6 +317,9 @@ static void on_state(void *ud, const struct smpp_session_event *ev)
     else
         r->downs++;
     r->reason = ev->reason;
+    r->link = ev->link;
+    if (!ev->up && ev->link)
+        r->down_link = ev->link;
     r->status = ev->status;
     if (strcmp(ev->reason, "stopped") == 0)
         r->stopped = true;
@@ -379,8 +450,10 @@ static void close_cb(uv_handle_t *h)
 static void teardown(struct t *t)
 {
     smpp_session_free(t->s);
-    if (t->peer.conn)
-        smpp_conn_abort(t->peer.conn, 0);
+    for (unsigned i = 0; i < PEER_CONNS; i++) {
+        if (t->peer.open[i])
+            smpp_conn_abort(t->peer.open[i], 0);
+    }
     uv_close((uv_handle_t *)&t->peer.server, close_cb);
     uv_close((uv_handle_t *)&t->check, close_cb);
     uv_close((uv_handle_t *)&t->guard, close_cb);
@@ -482,6 +555,7 @@ static void binds_as_transceiver(void **state)
     assert_int_equal(t->peer.bind.interface_version, 0x34);
     assert_int_equal(t->r.ups, 1);
     assert_string_equal(t->r.reason, "bound");
+    assert_null(t->r.link); /* the route's event, not one connection's */
     stop_and_wait(t);
     assert_int_equal(t->peer.unbind_resps, 0); /* we unbound, the peer answered */
     teardown(t);
@@ -492,18 +566,162 @@ static void tune_tx_rx(struct smpp_route_opts *o)
     o->bind = SMPP_BIND_TRANSMITTER_RECEIVER;
 }
 
-static bool two_binds(struct t *t)
+static bool tx_rx_up(struct t *t)
 {
-    return t->peer.binds >= 2 && smpp_session_is_up(t->s);
+    return smpp_session_is_up(t->s) && t->peer.tx && t->peer.rx;
 }
 
+static void resp_then_receipt_on_rx(struct peer *p, const struct smpp_pdu *pdu)
+{
+    peer_resp(p, pdu->sequence_number, 0, "R1");
+    p->conn = p->rx; /* receipts come on the receiver */
+    receipt_tlv(p, "R1", SMPP_DLR_DELIVERED);
+}
+
+static bool receipt_done_and_answered(struct t *t)
+{
+    return t->r.done >= 1 && t->peer.deliver_resps >= 1;
+}
+
+static bool inbound_and_refused(struct t *t)
+{
+    return t->r.inbound >= 1 && t->peer.deliver_resps >= 4;
+}
+
+/* Two connections held at once, as an SMSC holds them: the binds, then what
+ * travels on which. */
 static void binds_transmitter_and_receiver(void **state)
 {
     (void)state;
     struct t *t = fixture(tune_tx_rx);
-    /* The peer keeps one connection, so the receiver's bind replaces the
-     * transmitter's; what matters here is that both binds are made. */
-    assert_true(run_until(t, two_binds, GUARD_MS) || t->peer.binds >= 2);
+    t->peer.multi = true;
+    assert_true(run_until(t, tx_rx_up, GUARD_MS));
+    assert_int_equal(t->peer.conns, 2);
+    assert_int_equal(t->peer.live, 2);
+    assert_int_equal(t->peer.binds, 2);
+    unsigned roles = 0;
+    for (int i = 0; i < 2; i++) {
+        const struct smpp_pdu *b = &t->peer.bind_log[i];
+        roles |= b->command_id == SMPP_CMD_BIND_TRANSMITTER ? 1u
+                 : b->command_id == SMPP_CMD_BIND_RECEIVER  ? 2u
+                                                            : 4u;
+        assert_string_equal(b->system_id, "relais");
+        assert_string_equal(b->password, "secret");
+        assert_string_equal(b->system_type, "VMA");
+        assert_int_equal(b->interface_version, 0x34);
+    }
+    assert_int_equal(roles, 3); /* one of each, no transceiver */
+    assert_int_equal(t->r.ups, 1);
+    /* submit_sm on the transmitter, its receipt on the receiver. */
+    t->peer.on_submit = resp_then_receipt_on_rx;
+    submit(t, 3, "split links");
+    assert_true(run_until(t, receipt_done_and_answered, GUARD_MS));
+    assert_int_equal(t->peer.submits, 1);
+    assert_int_equal(t->peer.submits_off_tx, 0);
+    assert_int_equal(t->r.receipt_ref, 3);
+    assert_int_equal(t->r.result, SMPP_MSG_DELIVERED);
+    assert_int_equal(t->peer.deliver_resps_rx, 1);
+    assert_int_equal(t->peer.deliver_resp_status, SMPP_ESME_ROK);
+    /* An MO on the receiver is taken; a deliver_sm on the transmitter is not
+     * (the SMSC has no business sending one there). */
+    t->peer.conn = t->peer.rx;
+    mo_part(&t->peer, 2, "world");
+    mo_part(&t->peer, 1, "hello ");
+    t->peer.conn = t->peer.tx;
+    receipt_text(&t->peer, "R9", "DELIVRD");
+    assert_true(run_until(t, inbound_and_refused, GUARD_MS));
+    assert_string_equal(t->r.mo, "hello world");
+    assert_int_equal(t->peer.deliver_resps_rx, 3);
+    assert_int_equal(t->peer.deliver_resp_status, SMPP_ESME_RINVBNDSTS);
+    assert_int_equal(t->r.receipts, 1);
+    stop_and_wait(t);
+    assert_int_equal(t->peer.unbinds, 2); /* each connection unbound */
+    teardown(t);
+}
+
+static bool two_submits_held(struct t *t)
+{
+    return t->peer.submits >= 2 && t->peer.nheld == 2;
+}
+
+static bool receiver_rebound(struct t *t)
+{
+    return t->peer.binds >= 3 && tx_rx_up(t);
+}
+
+static bool two_accepted_rebound(struct t *t)
+{
+    return t->r.accepted >= 2 && t->peer.binds >= 4;
+}
+
+/* Each connection fails and comes back on its own: losing the receiver leaves
+ * the window alone; losing the transmitter resubmits it on the new one. */
+static void tx_rx_links_reconnect_independently(void **state)
+{
+    (void)state;
+    struct t *t = fixture(tune_tx_rx);
+    struct smpp_session_stats st;
+    t->peer.multi = true;
+    t->peer.hold = true;
+    assert_true(run_until(t, tx_rx_up, GUARD_MS));
+    submit(t, 1, "first");
+    submit(t, 2, "second");
+    assert_true(run_until(t, two_submits_held, GUARD_MS));
+    smpp_conn_abort(t->peer.rx, 0);
+    assert_true(run_until(t, receiver_rebound, GUARD_MS));
+    assert_int_equal(t->peer.bind_log[2].command_id, SMPP_CMD_BIND_RECEIVER);
+    assert_string_equal(t->r.down_link, "receiver");
+    assert_int_equal(t->peer.conns, 3);
+    assert_int_equal(t->r.ups, 2);
+    assert_true(t->r.downs >= 1);
+    smpp_session_get_stats(t->s, &st);
+    assert_int_equal(st.window_used, 2); /* still waiting on the transmitter */
+    assert_int_equal(st.resubmitted, 0);
+    assert_int_equal(t->peer.submits, 2);
+    t->peer.hold = false;
+    smpp_conn_abort(t->peer.tx, 0); /* two submit_sm unanswered */
+    assert_true(run_until(t, two_accepted_rebound, GUARD_MS));
+    assert_string_equal(t->r.down_link, "transmitter");
+    assert_int_equal(t->peer.bind_log[3].command_id, SMPP_CMD_BIND_TRANSMITTER);
+    assert_int_equal(t->peer.conns, 4); /* the receiver was left alone */
+    assert_int_equal(t->peer.live, 2);
+    assert_int_equal(t->peer.submits, 4);
+    assert_int_equal(t->peer.submits_off_tx, 0);
+    assert_memory_equal(t->peer.sub[0].short_message, t->peer.sub[2].short_message, 5);
+    assert_int_equal(t->r.attempts[0], 2);
+    assert_int_equal(t->r.attempts[1], 2);
+    smpp_session_get_stats(t->s, &st);
+    assert_int_equal(st.resubmitted, 2);
+    assert_int_equal(t->r.failed, 0);
+    teardown(t);
+}
+
+static bool receiver_refused_twice(struct t *t)
+{
+    return t->peer.tx && t->peer.binds >= 3 && t->r.downs >= 2;
+}
+
+/* The SMSC takes the transmitter and refuses the receiver: the route is not
+ * up, the transmitter is kept, only the receiver is tried again; a stop
+ * unbinds what is bound. */
+static void tx_rx_receiver_refused_alone(void **state)
+{
+    (void)state;
+    struct t *t = fixture(tune_tx_rx);
+    t->peer.multi = true;
+    t->peer.refuse_cmd = SMPP_CMD_BIND_RECEIVER;
+    assert_true(run_until(t, receiver_refused_twice, GUARD_MS));
+    assert_int_equal(t->r.ups, 0);
+    assert_false(smpp_session_is_up(t->s));
+    assert_string_equal(t->r.reason, "bind_refused");
+    assert_string_equal(t->r.link, "receiver");
+    assert_int_equal(t->r.status, SMPP_ESME_RBINDFAIL);
+    unsigned tx_binds = 0;
+    for (unsigned i = 0; i < t->peer.binds && i < PEER_CONNS * 2; i++)
+        tx_binds += t->peer.bind_log[i].command_id == SMPP_CMD_BIND_TRANSMITTER;
+    assert_int_equal(tx_binds, 1);
+    stop_and_wait(t);
+    assert_int_equal(t->peer.unbinds, 1); /* the transmitter's */
     teardown(t);
 }
 
@@ -996,20 +1214,6 @@ static void payload_mode_sends_one_pdu(void **state)
     teardown(t);
 }
 
-static void mo_part(struct peer *p, uint8_t seq, const char *text)
-{
-    struct smpp_pdu d;
-    smpp_pdu_init(&d, SMPP_CMD_DELIVER_SM, 0);
-    snprintf(d.source_addr, sizeof(d.source_addr), "33611111111");
-    snprintf(d.destination_addr, sizeof(d.destination_addr), "36180");
-    d.esm_class = 0x40;
-    uint8_t udh[6] = {5, 0, 3, 0x42, 2, seq};
-    memcpy(d.short_message, udh, 6);
-    memcpy(d.short_message + 6, text, strlen(text));
-    d.sm_length = (uint8_t)(6 + strlen(text));
-    peer_send(p, &d);
-}
-
 static bool one_inbound(struct t *t)
 {
     return t->r.inbound >= 1 && t->peer.deliver_resps >= 2;
@@ -1050,6 +1254,8 @@ int main(void)
         cmocka_unit_test(backoff_doubles_with_jitter_capped),
         cmocka_unit_test(binds_as_transceiver),
         cmocka_unit_test(binds_transmitter_and_receiver),
+        cmocka_unit_test(tx_rx_links_reconnect_independently),
+        cmocka_unit_test(tx_rx_receiver_refused_alone),
         cmocka_unit_test(bind_refused_backs_off_and_reports_down),
         cmocka_unit_test(smsc_unbind_is_answered_then_rebinds),
         cmocka_unit_test(enquire_link_timeout_drops_and_reconnects),

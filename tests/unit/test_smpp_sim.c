@@ -41,6 +41,8 @@ struct esme {
     struct smpp_conn *c;
     uv_connect_t creq;
     bool connected, closed, no_ack;
+    int errors_left; /* deliver_sm to answer with error_status, then 0 */
+    uint32_t error_status;
     int close_status;
     uint32_t seq;
     struct rec recs[RECS_MAX];
@@ -63,6 +65,10 @@ static void send_ack(struct esme *e, const struct smpp_pdu *p)
 {
     struct smpp_pdu r;
     smpp_pdu_init(&r, SMPP_CMD_DELIVER_SM_RESP, p->sequence_number);
+    if (e->errors_left > 0) {
+        e->errors_left--;
+        r.command_status = e->error_status;
+    }
     assert_int_equal(smpp_conn_send(e->c, &r), 0);
 }
 
@@ -746,6 +752,189 @@ static void window(void **state)
     finish(f);
 }
 
+static struct smpp_sim_stats stats_now(struct fx *f)
+{
+    struct smpp_sim_stats st;
+    smpp_sim_stats(f->sim, &st);
+    return st;
+}
+
+/* Closes the ESME's side at once and waits until the simulator has put back
+ * `resent` deliver_sm in all (it has seen the close then). */
+static void drop_esme(struct fx *f, struct esme *e, uint64_t resent)
+{
+    smpp_conn_abort(e->c, 0);
+    WAIT_FOR(f, e->closed && stats_now(f).deliver_resent == resent);
+}
+
+static void resend_after_reconnect(void **state)
+{
+    (void)state;
+    struct fx *f = new_fx();
+    start(f);
+    struct esme *e = connect_esme(f, 0);
+    e->no_ack = true;
+    bind_trx(e);
+    submit(e, "33612345678", 1, "Bonjour, votre colis", 1);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 1);
+    struct rec first = *nth(e, SMPP_CMD_DELIVER_SM, 0);
+    drop_esme(f, e, 1);
+    /* A transmitter cannot take it: it waits for a receiver. */
+    e = connect_esme(f, 0);
+    assert_int_equal(do_bind(e, SMPP_CMD_BIND_TRANSMITTER, "relais", "relais"), 0);
+    settle(f, 30);
+    assert_int_equal(count(e, SMPP_CMD_DELIVER_SM), 0);
+    struct esme *rx = connect_esme(f, 1);
+    bind_trx(rx);
+    WAIT_FOR(f, count(rx, SMPP_CMD_DELIVER_SM) == 1);
+    const struct rec *again = nth(rx, SMPP_CMD_DELIVER_SM, 0);
+    assert_string_equal(again->rid, first.rid);
+    assert_string_equal(again->rid, "1234");
+    assert_int_equal(again->sm_len, first.sm_len);
+    assert_memory_equal(again->sm, first.sm, first.sm_len); /* same text, same dates */
+    assert_int_equal(again->state, first.state);
+    assert_string_equal(again->src, first.src);
+    settle(f, 30); /* acknowledged this time: once */
+    assert_int_equal(count(rx, SMPP_CMD_DELIVER_SM), 1);
+    struct smpp_sim_stats st = stats_now(f);
+    assert_int_equal(st.deliver_resent, 1);
+    assert_int_equal(st.receipts[SMPP_DLR_DELIVERED], 1); /* a message, not a send */
+    assert_int_equal(st.deliver_acked, 1);
+    finish(f);
+}
+
+static void resend_to_receiver_already_bound(void **state)
+{
+    (void)state;
+    struct fx *f = new_fx();
+    f->o.window = 1;
+    start(f);
+    struct esme *a = connect_esme(f, 0);
+    a->no_ack = true;
+    bind_trx(a);
+    for (int i = 0; i < 3; i++)
+        submit(a, "33612345678", 1, "x", 1);
+    WAIT_FOR(f, count(a, SMPP_CMD_DELIVER_SM) == 1 && count(a, SMPP_CMD_SUBMIT_SM_RESP) == 3);
+    /* b binds while a's window is full: it takes the two waiting receipts. */
+    struct esme *b = connect_esme(f, 1);
+    b->no_ack = true;
+    assert_int_equal(do_bind(b, SMPP_CMD_BIND_RECEIVER, "relais", "relais"), 0);
+    WAIT_FOR(f, count(b, SMPP_CMD_DELIVER_SM) == 1);
+    b->no_ack = false;
+    struct smpp_pdu p;
+    smpp_pdu_init(&p, SMPP_CMD_DELIVER_SM, nth(b, SMPP_CMD_DELIVER_SM, 0)->seq);
+    send_ack(b, &p);
+    WAIT_FOR(f, count(b, SMPP_CMD_DELIVER_SM) == 2);
+    /* a goes: its receipt comes to b, the one bound, at once. */
+    drop_esme(f, a, 1);
+    WAIT_FOR(f, count(b, SMPP_CMD_DELIVER_SM) == 3);
+    assert_string_equal(nth(b, SMPP_CMD_DELIVER_SM, 2)->rid, "1234");
+    finish(f);
+}
+
+static void resend_missing_reply_part(void **state)
+{
+    (void)state;
+    static const char script[] = "Merci beaucoup pour ce message, nous revenons vers vous tres "
+                                 "vite avec une reponse complete et detaillee, en attendant nous "
+                                 "vous souhaitons une excellente journee et a bientot !\n";
+    struct fx *f = new_fx();
+    f->o.reply_rate = 1;
+    f->o.reply_script = script;
+    f->o.reply_script_len = strlen(script);
+    start(f);
+    struct esme *e = connect_esme(f, 0);
+    e->no_ack = true;
+    bind_trx(e);
+    submit(e, "33612345678", 1, "Bonjour", 0);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 2);
+    struct rec parts[2] = {*nth(e, SMPP_CMD_DELIVER_SM, 0), *nth(e, SMPP_CMD_DELIVER_SM, 1)};
+    struct smpp_pdu p;
+    smpp_pdu_init(&p, SMPP_CMD_DELIVER_SM, parts[0].seq);
+    send_ack(e, &p); /* part 1 taken, part 2 not */
+    WAIT_FOR(f, stats_now(f).deliver_acked == 1);
+    drop_esme(f, e, 1);
+    e = connect_esme(f, 0);
+    bind_trx(e);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 1);
+    settle(f, 30);
+    assert_int_equal(count(e, SMPP_CMD_DELIVER_SM), 1);
+    /* Part 2 alone, the same octets: same UDH reference, so it completes part 1. */
+    const struct rec *p2 = nth(e, SMPP_CMD_DELIVER_SM, 0);
+    assert_int_equal(p2->sm_len, parts[1].sm_len);
+    assert_memory_equal(p2->sm, parts[1].sm, parts[1].sm_len);
+    assert_int_equal(p2->esm_class, 0x40);
+    struct seg_in_part in[2] = {{parts[0].sm, parts[0].sm_len, 0, true, 0},
+                                {p2->sm, p2->sm_len, 0, true, 0}};
+    struct buf b;
+    buf_init(&b, 4096);
+    assert_int_equal(seg_join(SEG_CODING_GSM7, in, 2, &b, NULL), 0);
+    char *t = buf_detach(&b, NULL);
+    assert_int_equal(strlen(t), strlen(script) - 1);
+    assert_memory_equal(t, script, strlen(script) - 1);
+    free(t);
+    assert_int_equal(stats_now(f).mo_sent, 1);
+    finish(f);
+}
+
+static void retry_on_error_resp(void **state)
+{
+    (void)state;
+    struct fx *f = new_fx();
+    start(f);
+    struct esme *e = connect_esme(f, 0);
+    bind_trx(e);
+    e->errors_left = 1;
+    e->error_status = SMPP_ESME_RX_T_APPN;
+    assert_int_equal(SMPP_ESME_RX_T_APPN, 0x64);
+    submit(e, "33612345678", 1, "Bonjour", 1);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 1);
+    uint64_t t0 = uv_now(&f->loop);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 2);
+    assert_true(uv_now(&f->loop) - t0 >= SMPP_SIM_RETRY_MS);
+    const struct rec *a = nth(e, SMPP_CMD_DELIVER_SM, 0), *b = nth(e, SMPP_CMD_DELIVER_SM, 1);
+    assert_string_equal(b->rid, a->rid);
+    assert_int_equal(b->sm_len, a->sm_len);
+    assert_memory_equal(b->sm, a->sm, a->sm_len);
+    assert_int_not_equal(b->seq, a->seq);
+    settle(f, 30);
+    assert_int_equal(count(e, SMPP_CMD_DELIVER_SM), 2);
+    struct smpp_sim_stats st = stats_now(f);
+    assert_int_equal(st.deliver_retried, 1);
+    assert_int_equal(st.deliver_errors, 0);
+    assert_int_equal(st.deliver_acked, 2);
+    assert_int_equal(st.receipts[SMPP_DLR_DELIVERED], 1);
+    finish(f);
+}
+
+static void retry_limit_then_drop(void **state)
+{
+    (void)state;
+    struct fx *f = new_fx();
+    start(f);
+    struct esme *e = connect_esme(f, 0);
+    bind_trx(e);
+    e->errors_left = 1000;
+    e->error_status = SMPP_ESME_RX_T_APPN;
+    submit(e, "33612345678", 1, "Bonjour", 1);
+    /* Sent once, then SMPP_SIM_RETRY_MAX more times (100 + 200 + 400 ms). */
+    WAIT_FOR(f, stats_now(f).deliver_errors == 1);
+    assert_int_equal(count(e, SMPP_CMD_DELIVER_SM), 1 + SMPP_SIM_RETRY_MAX);
+    for (size_t i = 1; i <= SMPP_SIM_RETRY_MAX; i++)
+        assert_string_equal(nth(e, SMPP_CMD_DELIVER_SM, i)->rid, "1234");
+    struct smpp_sim_stats st = stats_now(f);
+    assert_int_equal(st.deliver_retried, SMPP_SIM_RETRY_MAX);
+    assert_int_equal(st.deliver_acked, 1 + SMPP_SIM_RETRY_MAX);
+    settle(f, 50);
+    assert_int_equal(count(e, SMPP_CMD_DELIVER_SM), 1 + SMPP_SIM_RETRY_MAX);
+    /* The simulator goes on: the next message is delivered. */
+    e->errors_left = 0;
+    submit(e, "33612345678", 1, "Encore", 1);
+    WAIT_FOR(f, count(e, SMPP_CMD_DELIVER_SM) == 2 + SMPP_SIM_RETRY_MAX);
+    assert_string_equal(nth(e, SMPP_CMD_DELIVER_SM, 1 + SMPP_SIM_RETRY_MAX)->rid, "1235");
+    finish(f);
+}
+
 static void bad_options_and_scripts(void **state)
 {
     (void)state;
@@ -798,6 +987,11 @@ int main(void)
         cmocka_unit_test(long_message_parts),
         cmocka_unit_test(transmitter_receipts_wait_for_receiver),
         cmocka_unit_test(window),
+        cmocka_unit_test(resend_after_reconnect),
+        cmocka_unit_test(resend_to_receiver_already_bound),
+        cmocka_unit_test(resend_missing_reply_part),
+        cmocka_unit_test(retry_on_error_resp),
+        cmocka_unit_test(retry_limit_then_drop),
         cmocka_unit_test(bad_options_and_scripts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
