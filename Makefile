@@ -43,7 +43,7 @@ RL_LDFLAGS  += $(SANFLAGS)
 LIB_SRC   := $(wildcard src/*/*.c)
 LIB_CXX   := $(wildcard src/*/*.cc)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
-GEN_SRC   := $(BUILD)/gen/store_migrations_data.c
+GEN_SRC   := $(BUILD)/gen/store_migrations_data.c $(BUILD)/gen/api_openapi_data.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX:src/%.cc=$(BUILD)/obj/%.o) \
              $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 LIB       := $(BUILD)/librelais.a
@@ -71,9 +71,14 @@ $(BUILD)/obj/%.o: src/%.cc
 	$(CXX) $(CPPFLAGS) $(RL_CXXFLAGS) -c $< -o $@
 
 # The schema travels inside the binary (see tools/embed-sql.sh).
-$(GEN_SRC): $(MIGRATIONS) tools/embed-sql.sh
+$(BUILD)/gen/store_migrations_data.c: $(MIGRATIONS) tools/embed-sql.sh
 	@mkdir -p $(@D)
 	tools/embed-sql.sh $(MIGRATIONS) > $@
+
+# The OpenAPI document too: /openapi.json is served from the binary.
+$(BUILD)/gen/api_openapi_data.c: src/api/openapi.json tools/embed-file.sh
+	@mkdir -p $(@D)
+	tools/embed-file.sh api_openapi_json $< > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
@@ -141,9 +146,11 @@ format:
 format-check:
 	@tools/testrun format $(shell git ls-files '*.c' '*.h' '*.cc')
 
-# docs/configuration.md is generated from src/core/cfg.def through the binary.
+# docs/configuration.md is generated from src/core/cfg.def through the binary,
+# docs/api.md from src/api/openapi.json.
 docs: $(BIN)
 	$(BIN) config --doc > docs/configuration.md
+	node tools/api-doc.mjs src/api/openapi.json > docs/api.md
 
 docs-check: $(BIN)
 	@tools/testrun docs

@@ -7,44 +7,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/router.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
-#include "core/version.h"
 #include "core/banned.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
     struct store *store;
+    size_t max_body;
     uint16_t port;
 };
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *body)
+/* One request in flight: its body, gathered up to the cap. */
+struct request {
+    struct buf body;
+    bool too_big;
+};
+
+static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
 {
-    char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(body);
-    size_t n = strlen(s);
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    struct MHD_Response *r;
+    if (rs->type) {
+        r = MHD_create_response_from_buffer(rs->raw_len, (void *)rs->raw, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->type);
+    } else {
+        char *s = json_dumps(rs->body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    }
+    if (rs->status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+    enum MHD_Result ret = MHD_queue_response(c, rs->status, r);
     MHD_destroy_response(r);
+    json_decref(rs->body);
     return ret;
 }
 
-/* The one error shape of the API: {"error":{"code":…,"message":…}}. */
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code,
-                                  const char *msg)
+static void dispatch(struct http_server *h, const char *method, const char *url, struct request *q,
+                     struct api_response *rs)
 {
-    return send_json(c, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
-}
-
-static enum MHD_Result health(struct http_server *h, struct MHD_Connection *c)
-{
-    return send_json(c, MHD_HTTP_OK,
-                     json_pack("{s:s,s:s,s:{s:s,s:s,s:i}}", "status", "ok", "version",
-                               RELAIS_VERSION, "store", "backend", store_backend(h->store), "path",
-                               store_path(h->store), "schema_version",
-                               (int)store_schema_version(h->store)));
+    struct api_request rq = {.method = method, .path = url, .store = h->store};
+    char params[512];
+    unsigned status = 0;
+    if (q->too_big) {
+        api_error(rs, 413, "body_too_large", NULL, "the request body is over the %zu-byte limit",
+                  h->max_body);
+        return;
+    }
+    const struct api_route *rt = router_match(method, url, &rq, params, sizeof(params), &status,
+                                              rs->allow, sizeof(rs->allow));
+    if (!rt) {
+        if (status == 405)
+            api_error(rs, 405, "method_not_allowed", NULL, "%.200s takes %s", url, rs->allow);
+        else
+            api_error(rs, 404, "not_found", NULL, "no route for %s %.200s", method, url);
+        return;
+    }
+    rq.body = q->body.len ? q->body.data : NULL;
+    rq.body_len = q->body.len;
+    rt->fn(&rq, rs);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -52,25 +76,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **req)
 {
     struct http_server *h = cls;
+    struct request *q = *req;
     (void)version;
-    (void)upload_data;
-    if (*req == NULL) { /* first call: headers only; answer on the next */
-        *req = h;
+    if (!q) { /* first call: headers only */
+        q = xcalloc(1, sizeof(*q));
+        buf_init(&q->body, h->max_body);
+        *req = q;
         return MHD_YES;
     }
-    if (*upload_size) { /* no route takes a body yet: drop it */
+    if (*upload_size) {
+        /* Past the cap the rest is read and dropped: the answer is a 413, and
+         * memory stays bounded whatever the client sends. */
+        if (!q->too_big && buf_add(&q->body, upload_data, *upload_size) != 0)
+            q->too_big = true;
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/v1/health") == 0) {
-        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-            return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                              "/v1/health takes GET");
-        return health(h, c);
+    struct api_response rs;
+    memset(&rs, 0, sizeof(rs));
+    dispatch(h, method, url, q, &rs);
+    return respond(c, &rs);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **req,
+                    enum MHD_RequestTerminationCode why)
+{
+    struct request *q = *req;
+    (void)cls, (void)c, (void)why;
+    if (q) {
+        buf_release(&q->body);
+        free(q);
+        *req = NULL;
     }
-    char msg[256];
-    snprintf(msg, sizeof(msg), "no route for %s %.200s", method, url);
-    return send_error(c, MHD_HTTP_NOT_FOUND, "not_found", msg);
 }
 
 static int parse_addr(const char *listen, uint16_t port, struct sockaddr_storage *ss)
@@ -101,12 +138,13 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
                           "http.listen = '%s': not an IPv4 or IPv6 address", o->listen);
     struct http_server *h = xcalloc(1, sizeof(*h));
     h->store = o->store;
+    h->max_body = o->max_body ? o->max_body : (size_t)1 << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
                      MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
     h->daemon = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
                                  o->threads ? o->threads : 2u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                 MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
     if (!h->daemon) {
         free(h);
         return rl_err_set(err, RL_EIO, "http.port", "cannot listen on %s port %u (in use?)",

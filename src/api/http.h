@@ -1,6 +1,7 @@
 #ifndef RL_HTTP_H
 #define RL_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -15,6 +16,7 @@ struct http_opts {
     const char *listen;  /* IPv4 or IPv6 address */
     uint16_t port;       /* 0: an ephemeral port (see http_server_port) */
     unsigned threads;    /* polling threads in the pool */
+    size_t max_body;     /* bytes; a larger body gets 413 (0: 1 MiB) */
     struct store *store; /* borrowed; must outlive the server */
 };
 

@@ -75,7 +75,8 @@ static int run(struct cfg *c)
     struct store_opts so = {c->store_path, c->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
     if (store_open(&so, &store, &err) != 0)
         return cli_fail("serve", "%s", err.msg);
-    struct http_opts ho = {c->http_listen, (uint16_t)c->http_port, 2, store};
+    struct http_opts ho = {c->http_listen, (uint16_t)c->http_port, 2, (size_t)c->http_max_body,
+                           store};
     if (http_server_start(&ho, &http, &err) != 0) {
         store_close(store);
         return cli_fail("serve", "%s", err.msg);

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, relais } from './lib.mjs';
@@ -37,14 +37,27 @@ test('serve creates and migrates the store, answers health and JSON 404, stops o
     assert.match(r.headers.get('content-type'), /application\/json/);
     const h = await r.json();
     assert.equal(h.status, 'ok');
-    assert.deepEqual(h.store, { backend: 'sqlite', path: db, schema_version: 1 });
+    // The schema version is the last migration's number, NNNN_*.sql.
+    const last = readdirSync(new URL('../../src/store/migrations/', import.meta.url))
+      .filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort().pop();
+    assert.deepEqual(h.store, { backend: 'sqlite', path: db, schema_version: Number(last.slice(0, 4)) });
     r = await fetch(new URL('v1/nothing-here', url));
     assert.equal(r.status, 404);
     assert.deepEqual(await r.json(),
       { error: { code: 'not_found', message: 'no route for GET /v1/nothing-here' } });
     r = await fetch(new URL('v1/health', url), { method: 'POST' });
     assert.equal(r.status, 405);
+    assert.equal(r.headers.get('allow'), 'GET');
     assert.equal((await r.json()).error.code, 'method_not_allowed');
+    // The OpenAPI document served is the one in the repository, byte for byte.
+    r = await fetch(new URL('openapi.json', url));
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), readFileSync(new URL('../../src/api/openapi.json', import.meta.url), 'utf8'));
+    // A body over http.max_body (1 MiB by default) is refused, whatever the route.
+    r = await fetch(new URL('v1/health', url), { method: 'POST', body: Buffer.alloc((1 << 20) + 1) });
+    assert.equal(r.status, 413);
+    assert.deepEqual(await r.json(), { error: { code: 'body_too_large',
+      message: 'the request body is over the 1048576-byte limit' } });
   } finally {
     s.child.kill('SIGTERM');
   }

@@ -1,0 +1,102 @@
+#include "api/router.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "store/store.h"
+#include "core/banned.h"
+
+static void get_health(const struct api_request *rq, struct api_response *rs)
+{
+    rs->status = 200;
+    rs->body =
+        json_pack("{s:s,s:s,s:{s:s,s:s,s:i}}", "status", "ok", "version", RELAIS_VERSION, "store",
+                  "backend", store_backend(rq->store), "path", store_path(rq->store),
+                  "schema_version", (int)store_schema_version(rq->store));
+}
+
+static void get_openapi(const struct api_request *rq, struct api_response *rs)
+{
+    (void)rq;
+    rs->status = 200;
+    rs->type = "application/json";
+    rs->raw = api_openapi_json;
+    rs->raw_len = api_openapi_json_len;
+}
+
+static const struct api_route routes[] = {
+    {"GET", "/v1/health", get_health},
+    {"GET", "/openapi.json", get_openapi},
+};
+
+const struct api_route *router_routes(size_t *n)
+{
+    *n = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+/* Matches path against pattern segment by segment; {x} takes one segment.
+ * Copies the parameters into buf. */
+static bool match(const char *pattern, const char *path, struct api_request *rq, char *buf,
+                  size_t cap)
+{
+    size_t used = 0;
+    rq->nparams = 0;
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            size_t n = strcspn(path, "/");
+            if (n == 0 || used + n + 1 > cap || rq->nparams == ROUTER_PARAMS_MAX)
+                return false;
+            memcpy(buf + used, path, n);
+            buf[used + n] = '\0';
+            rq->params[rq->nparams++] = buf + used;
+            used += n + 1;
+            path += n;
+            pattern = strchr(pattern, '}');
+            if (!pattern)
+                return false;
+            pattern++;
+        } else if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+const struct api_route *router_match(const char *method, const char *path, struct api_request *rq,
+                                     char *buf, size_t cap, unsigned *status, char *allow,
+                                     size_t allow_cap)
+{
+    size_t used = 0;
+    allow[0] = '\0';
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!match(routes[i].pattern, path, rq, buf, cap))
+            continue;
+        bool head = strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0;
+        if (strcmp(routes[i].method, method) == 0 || head)
+            return &routes[i];
+        int n =
+            snprintf(allow + used, allow_cap - used, "%s%s", used ? ", " : "", routes[i].method);
+        if (n > 0 && (size_t)n < allow_cap - used)
+            used += (size_t)n;
+    }
+    *status = used ? 405 : 404;
+    return NULL;
+}
+
+void api_error(struct api_response *rs, unsigned status, const char *code, const char *field,
+               const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
+    if (field)
+        json_object_set_new(e, "field", json_string(field));
+    rs->status = status;
+    rs->body = json_pack("{s:o}", "error", e);
+}

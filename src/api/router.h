@@ -1,0 +1,66 @@
+#ifndef RL_ROUTER_H
+#define RL_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* The API's routes: one table, matched by method and path with {params}.
+ * Only src/api/ knows HTTP; handlers see a request and fill a response, and
+ * never touch libmicrohttpd. The same table is checked against the OpenAPI
+ * document by tests/unit/test_api_routes.c: a route without its description,
+ * or a description without its route, fails the build's tests. */
+
+#define ROUTER_PARAMS_MAX 4
+
+struct store;
+
+struct api_request {
+    const char *method;
+    const char *path;
+    const char *params[ROUTER_PARAMS_MAX]; /* the {…} segments, in order (owned by router) */
+    size_t nparams;
+    const char *body; /* borrowed; NUL-terminated; may be NULL */
+    size_t body_len;
+    struct store *store; /* borrowed */
+};
+
+struct api_response {
+    unsigned status;
+    json_t *body;     /* owned; sent as application/json */
+    const char *type; /* NULL: application/json; else raw is sent */
+    const char *raw;  /* borrowed static text, with type */
+    size_t raw_len;
+    char allow[64]; /* the Allow header of a 405 */
+};
+
+typedef void (*api_handler)(const struct api_request *rq, struct api_response *rs);
+
+struct api_route {
+    const char *method;
+    const char *pattern; /* "/v1/messages/{id}" */
+    api_handler fn;
+};
+
+/* The table (static) and its size. */
+const struct api_route *router_routes(size_t *n);
+
+/* Finds the route for method and path. Returns it with rq->params filled
+ * (copied into buf, cap bytes), or NULL with *status 404 (no such path) or
+ * 405 (the path exists with other methods, listed in allow: "GET, POST"). */
+const struct api_route *router_match(const char *method, const char *path, struct api_request *rq,
+                                     char *buf, size_t cap, unsigned *status, char *allow,
+                                     size_t allow_cap);
+
+/* Fills rs with the one error shape of the API:
+ * {"error":{"code":"invalid_phone","message":"…","field":"to"}} (field omitted
+ * when NULL). */
+void api_error(struct api_response *rs, unsigned status, const char *code, const char *field,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The OpenAPI 3.1 document, embedded at build from src/api/openapi.json. */
+extern const char api_openapi_json[];
+extern const size_t api_openapi_json_len;
+
+#endif
