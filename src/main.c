@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"render", cli_render, "fill a #field# template with JSON data and inspect the result"},
     {"phone", cli_phone, "normalise phone numbers to E.164 with validity, type and region"},
     {"serve", cli_serve, "run the HTTP service on the configured store"},
+    {"migrate", cli_migrate, "create or upgrade the store's schema and print its version"},
+    {"keys", cli_keys, "create an API key for an account (printed once)"},
     {"smsc-sim", cli_smsc_sim, "run the built-in SMSC simulator (an SMPP 3.4 server)"},
     {"smpp-send", cli_smpp_send, "send one SMS over SMPP and wait for its receipt"},
 };

@@ -40,6 +40,8 @@ int cli_config(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_smsc_sim(int argc, char **argv);
 int cli_smpp_send(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_keys(int argc, char **argv);
 
 /* Loads path, or relais.conf from the current directory if path is NULL and
  * there is one, or else keeps the defaults; c must be initialised. *used (if

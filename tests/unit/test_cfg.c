@@ -312,7 +312,7 @@ static void unknown_sections_and_keys(void **state)
     (void)state;
     refused("[htp]\n",
             "t.conf:1: unknown section [htp] (known: log, http, store, text, phone, "
-            "route NAME)",
+            "billing, dispatch, route NAME)",
             NULL);
     refused("[route]\n", "t.conf:1: [route] needs a name: [route NAME]", NULL);
     refused("[http main]\n", "t.conf:1: [http] takes no name", NULL);
@@ -658,6 +658,12 @@ static void route_policies(void **state)
     smpp_route_opts_from_cfg(&o, &c.routes[0]);
     assert_int_equal(o.id_mode, SMPP_ID_SAME); /* the defaults */
     assert_int_equal(o.on_submit_timeout, SMPP_TIMEOUT_RESUBMIT);
+    /* The connector's own defaults (for smpp-send without a file) are the
+     * ones cfg.def declares: an empty [route] section changes nothing. */
+    struct smpp_route_opts d;
+    smpp_route_opts_default(&d);
+    snprintf(d.name, sizeof(d.name), "a");
+    assert_memory_equal(&d, &o, sizeof(d));
     smpp_route_opts_from_cfg(&o, &c.routes[1]);
     assert_int_equal(o.id_mode, SMPP_ID_RESP_HEX_DLR_DEC);
     assert_int_equal(o.on_submit_timeout, SMPP_TIMEOUT_UNKNOWN);
