@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"migrate", cli_migrate, "create or upgrade the store's schema and print its version"},
     {"keys", cli_keys, "create an API key for an account (printed once)"},
     {"smsc-sim", cli_smsc_sim, "run the built-in SMSC simulator (an SMPP 3.4 server)"},
+    {"accounts", cli_accounts, "show an account's balance, or credit it"},
     {"smpp-send", cli_smpp_send, "send one SMS over SMPP and wait for its receipt"},
 };
 

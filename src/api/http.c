@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_config.h"
 #include "api/router.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -17,6 +18,7 @@
 struct http_server {
     struct MHD_Daemon *daemon;
     struct store *store;
+    struct api_config cfg;
     size_t max_body;
     uint16_t port;
 };
@@ -40,35 +42,45 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs
     }
     if (rs->status == 405)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+    for (size_t i = 0; i < rs->nheaders; i++)
+        MHD_add_response_header(r, rs->headers[i].name, rs->headers[i].value);
     enum MHD_Result ret = MHD_queue_response(c, rs->status, r);
     MHD_destroy_response(r);
     json_decref(rs->body);
     return ret;
 }
 
-static void dispatch(struct http_server *h, const char *method, const char *url, struct request *q,
-                     struct api_response *rs)
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
 {
-    struct api_request rq = {.method = method, .path = url, .store = h->store};
-    char params[512];
-    unsigned status = 0;
+    struct api_request *rq = cls;
+    (void)kind;
+    if (rq->nquery == API_QUERY_MAX) {
+        rq->query_overflow = true;
+        return MHD_NO;
+    }
+    rq->query[rq->nquery].key = key;
+    rq->query[rq->nquery++].value = value ? value : "";
+    return MHD_YES;
+}
+
+/* Headers and query strings are borrowed from libmicrohttpd, valid until the
+ * response is queued. */
+static void dispatch(struct http_server *h, struct MHD_Connection *c, const char *method,
+                     const char *url, struct request *q, struct api_response *rs)
+{
+    struct api_request rq = {.method = method, .path = url, .store = h->store, .cfg = &h->cfg};
     if (q->too_big) {
         api_error(rs, 413, "body_too_large", NULL, "the request body is over the %zu-byte limit",
                   h->max_body);
         return;
     }
-    const struct api_route *rt = router_match(method, url, &rq, params, sizeof(params), &status,
-                                              rs->allow, sizeof(rs->allow));
-    if (!rt) {
-        if (status == 405)
-            api_error(rs, 405, "method_not_allowed", NULL, "%.200s takes %s", url, rs->allow);
-        else
-            api_error(rs, 404, "not_found", NULL, "no route for %s %.200s", method, url);
-        return;
-    }
+    rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    rq.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, &rq);
     rq.body = q->body.len ? q->body.data : NULL;
     rq.body_len = q->body.len;
-    rt->fn(&rq, rs);
+    api_handle(&rq, rs);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -94,7 +106,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     struct api_response rs;
     memset(&rs, 0, sizeof(rs));
-    dispatch(h, method, url, q, &rs);
+    dispatch(h, c, method, url, q, &rs);
     return respond(c, &rs);
 }
 
@@ -137,6 +149,10 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
         return rl_err_set(err, RL_EINVAL, "http.listen",
                           "http.listen = '%s': not an IPv4 or IPv6 address", o->listen);
     struct http_server *h = xcalloc(1, sizeof(*h));
+    if (api_config_init(&h->cfg, o->cfg, err) != 0) {
+        free(h);
+        return RL_ECONFIG;
+    }
     h->store = o->store;
     h->max_body = o->max_body ? o->max_body : (size_t)1 << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
@@ -146,6 +162,7 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
                                  o->threads ? o->threads : 2u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
     if (!h->daemon) {
+        api_config_release(&h->cfg);
         free(h);
         return rl_err_set(err, RL_EIO, "http.port", "cannot listen on %s port %u (in use?)",
                           o->listen, o->port);
@@ -166,5 +183,6 @@ void http_server_stop(struct http_server *h)
     if (!h)
         return;
     MHD_stop_daemon(h->daemon);
+    api_config_release(&h->cfg);
     free(h);
 }

@@ -9,6 +9,7 @@
 /* The HTTP surface: libmicrohttpd's own threads (an epoll loop and a small
  * pool, never a thread per connection) call into the api handlers. */
 
+struct cfg;
 struct store;
 struct http_server;
 
@@ -18,10 +19,14 @@ struct http_opts {
     unsigned threads;    /* polling threads in the pool */
     size_t max_body;     /* bytes; a larger body gets 413 (0: 1 MiB) */
     struct store *store; /* borrowed; must outlive the server */
+    /* Borrowed for the call: the API reads the keys it needs (phone, text,
+     * billing, dispatch.validity) into its own struct api_config at start.
+     * NULL: the built-in defaults. */
+    const struct cfg *cfg;
 };
 
 /* Starts serving. Returns 0 and *out (stop with http_server_stop), or an
- * error naming the address. */
+ * error naming the address, or RL_ECONFIG naming a [billing] key. */
 int http_server_start(const struct http_opts *o, struct http_server **out, struct rl_err *err);
 /* The port actually bound. */
 uint16_t http_server_port(const struct http_server *h);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_auth.h"
+#include "api/api_messages.h"
 #include "core/version.h"
 #include "store/store.h"
 #include "core/banned.h"
@@ -26,9 +28,16 @@ static void get_openapi(const struct api_request *rq, struct api_response *rs)
     rs->raw_len = api_openapi_json_len;
 }
 
+/* Public: health and this document. Everything else needs a key. A literal
+ * segment ("batch") comes before the {id} that would also match it. */
 static const struct api_route routes[] = {
-    {"GET", "/v1/health", get_health},
-    {"GET", "/openapi.json", get_openapi},
+    {"GET", "/v1/health", get_health, false},
+    {"GET", "/openapi.json", get_openapi, false},
+    {"POST", "/v1/messages", api_messages_create, true},
+    {"GET", "/v1/messages", api_messages_list, true},
+    {"POST", "/v1/messages/batch", api_messages_batch, true},
+    {"GET", "/v1/messages/{id}", api_messages_get, true},
+    {"DELETE", "/v1/messages/{id}", api_messages_cancel, true},
 };
 
 const struct api_route *router_routes(size_t *n)
@@ -99,4 +108,34 @@ void api_error(struct api_response *rs, unsigned status, const char *code, const
         json_object_set_new(e, "field", json_string(field));
     rs->status = status;
     rs->body = json_pack("{s:o}", "error", e);
+}
+
+void api_handle(struct api_request *rq, struct api_response *rs)
+{
+    char params[512];
+    unsigned status = 0;
+    const struct api_route *rt = router_match(rq->method, rq->path, rq, params, sizeof(params),
+                                              &status, rs->allow, sizeof(rs->allow));
+    if (!rt) {
+        if (status == 405)
+            api_error(rs, 405, "method_not_allowed", NULL, "%.200s takes %s", rq->path, rs->allow);
+        else
+            api_error(rs, 404, "not_found", NULL, "no route for %s %.200s", rq->method, rq->path);
+        return;
+    }
+    if (rt->auth && !api_auth(rq, rs))
+        return;
+    rt->fn(rq, rs);
+}
+
+void api_header_add(struct api_response *rs, const char *name, const char *fmt, ...)
+{
+    if (rs->nheaders == API_HEADERS_MAX)
+        return;
+    struct api_header *h = &rs->headers[rs->nheaders++];
+    va_list ap;
+    va_start(ap, fmt);
+    h->name = name;
+    vsnprintf(h->value, sizeof(h->value), fmt, ap);
+    va_end(ap);
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -13,17 +14,38 @@
  * or a description without its route, fails the build's tests. */
 
 #define ROUTER_PARAMS_MAX 4
+#define API_QUERY_MAX     16 /* query parameters kept; more is a 400 */
+#define API_HEADERS_MAX   4  /* extra response headers */
 
 struct store;
+struct api_config;
+
+/* One query parameter, URL-decoded (borrowed from the HTTP layer). */
+struct api_kv {
+    const char *key;
+    const char *value; /* "" for "?flag" */
+};
 
 struct api_request {
     const char *method;
     const char *path;
     const char *params[ROUTER_PARAMS_MAX]; /* the {…} segments, in order (owned by router) */
     size_t nparams;
-    const char *body; /* borrowed; NUL-terminated; may be NULL */
+    struct api_kv query[API_QUERY_MAX]; /* borrowed */
+    size_t nquery;
+    bool query_overflow;         /* more than API_QUERY_MAX parameters came */
+    const char *authorization;   /* the Authorization header (borrowed), or NULL */
+    const char *idempotency_key; /* the Idempotency-Key header (borrowed), or NULL */
+    const char *body;            /* borrowed; NUL-terminated; may be NULL */
     size_t body_len;
-    struct store *store; /* borrowed */
+    struct store *store;          /* borrowed */
+    const struct api_config *cfg; /* borrowed; what handlers need of the configuration */
+    int64_t account_id;           /* set by authentication on routes that require it */
+};
+
+struct api_header {
+    const char *name; /* static */
+    char value[128];
 };
 
 struct api_response {
@@ -33,6 +55,8 @@ struct api_response {
     const char *raw;  /* borrowed static text, with type */
     size_t raw_len;
     char allow[64]; /* the Allow header of a 405 */
+    struct api_header headers[API_HEADERS_MAX];
+    size_t nheaders;
 };
 
 typedef void (*api_handler)(const struct api_request *rq, struct api_response *rs);
@@ -41,6 +65,7 @@ struct api_route {
     const char *method;
     const char *pattern; /* "/v1/messages/{id}" */
     api_handler fn;
+    bool auth; /* needs Authorization: Bearer rl_… (else 401) */
 };
 
 /* The table (static) and its size. */
@@ -52,6 +77,16 @@ const struct api_route *router_routes(size_t *n);
 const struct api_route *router_match(const char *method, const char *path, struct api_request *rq,
                                      char *buf, size_t cap, unsigned *status, char *allow,
                                      size_t allow_cap);
+
+/* Serves rq (method, path, headers, body filled by the HTTP layer): finds
+ * the route (404/405), authenticates it when the route says so (401), then
+ * calls its handler. rq->params and rq->account_id are filled here. */
+void api_handle(struct api_request *rq, struct api_response *rs);
+
+/* Adds a response header; name is static, the value is copied (truncated to
+ * fit). Past API_HEADERS_MAX headers the call is ignored. */
+void api_header_add(struct api_response *rs, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Fills rs with the one error shape of the API:
  * {"error":{"code":"invalid_phone","message":"…","field":"to"}} (field omitted

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "store/store.h"
 #include "core/banned.h"
 
 __attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
@@ -71,6 +72,16 @@ int cli_load_config(const char *cmd, const char *path, struct cfg *c, const char
     if (used)
         *used = path;
     if (path && cfg_load_file(c, path, &err) != 0)
+        return cli_fail(cmd, "%s", err.msg);
+    return CLI_OK;
+}
+
+int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct store **out)
+{
+    struct rl_err err = {0};
+    struct store_opts so = {db ? db : c->store_path,
+                            c->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
+    if (store_open(&so, out, &err) != 0)
         return cli_fail(cmd, "%s", err.msg);
     return CLI_OK;
 }

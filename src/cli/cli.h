@@ -40,6 +40,7 @@ int cli_config(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_smsc_sim(int argc, char **argv);
 int cli_smpp_send(int argc, char **argv);
+int cli_accounts(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 
@@ -48,5 +49,11 @@ int cli_keys(int argc, char **argv);
  * not NULL) gets the file read, or NULL. Returns 0 or CLI_FAIL after printing
  * the error naming file:line. */
 int cli_load_config(const char *cmd, const char *path, struct cfg *c, const char **used);
+
+struct store;
+/* Opens (and migrates) the store of c, or the file db when not NULL (a --db
+ * option). Returns CLI_OK with *out (close with store_close), or CLI_FAIL
+ * after printing the error. */
+int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct store **out);
 
 #endif

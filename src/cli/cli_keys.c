@@ -78,14 +78,14 @@ static int account_id(struct store *s, const char *name, int64_t *id, struct rl_
 
 static int create(struct cfg *cf, const struct keys_args *a)
 {
-    struct store_opts so = {a->db ? a->db : cf->store_path,
-                            cf->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
     struct store *s = NULL;
     struct rl_err err = {0};
     char key[STORE_KEY_SIZE], prefix[STORE_KEY_PREFIX_LEN + 1];
     int64_t acc = 0, kid = 0;
-    int rc = CLI_OK;
-    if (store_open(&so, &s, &err) != 0 || account_id(s, a->account, &acc, &err) != 0 ||
+    int rc = cli_open_store("keys", cf, a->db, &s);
+    if (rc != CLI_OK)
+        return rc;
+    if (account_id(s, a->account, &acc, &err) != 0 ||
         store_key_create(s, acc, key, &kid, prefix, &err) != 0) {
         rc = cli_fail("keys", "%s", err.msg);
     } else {

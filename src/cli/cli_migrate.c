@@ -42,16 +42,12 @@ int cli_migrate(int argc, char **argv)
     if (optind < argc)
         return cli_usage("migrate", "unexpected argument '%s'", argv[optind]);
     struct cfg cf;
-    struct rl_err err = {0};
     struct store *s = NULL;
     cfg_init(&cf);
     int rc = cli_load_config("migrate", config, &cf, NULL);
     if (rc == CLI_OK) {
         log_set_level(cfg_log_level(&cf));
-        struct store_opts so = {db ? db : cf.store_path,
-                                cf.store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
-        if (store_open(&so, &s, &err) != 0)
-            rc = cli_fail("migrate", "%s", err.msg);
+        rc = cli_open_store("migrate", &cf, db, &s);
     }
     if (rc == CLI_OK)
         printf("schema_version=%u path=%s backend=%s\n", store_schema_version(s), store_path(s),

@@ -2,19 +2,23 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/http.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "dispatch/dispatch.h"
 #include "store/store.h"
 #include "core/banned.h"
 
 static void usage(void)
 {
     printf("usage: relais serve [--config FILE] [--listen ADDR] [--port N] [--db PATH]\n\n"
-           "Runs the HTTP service on the store until SIGINT or SIGTERM.\n"
-           "Today it opens (and migrates) the SQLite store and answers GET /v1/health;\n"
-           "the message pipeline lands with the store/API/dispatcher issue.\n\n"
+           "Runs the HTTP service and the dispatcher on the store until SIGINT or SIGTERM.\n"
+           "It opens (and migrates) the SQLite store, puts back the messages a crash left\n"
+           "in submitting, and when the configuration has [route NAME] sections, sends\n"
+           "the due messages through them. SIGINT/SIGTERM drains: no new claims, the\n"
+           "routes' responses are awaited (bounded), every outcome is written, exit 0.\n\n"
            "  -c, --config FILE  configuration (default: relais.conf here if present)\n"
            "      --listen ADDR  overrides http.listen\n"
            "  -p, --port N       overrides http.port (0: any free port, logged at start)\n"
@@ -67,17 +71,62 @@ static int wait_for_stop(void)
     return sig;
 }
 
+/* Messages a crash left in submitting go back to queued before any claim. */
+static int release_stale(struct store *store)
+{
+    struct rl_err err = {0};
+    struct timespec ts;
+    size_t n = 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (store_release_stale_submitting(store, now, &n, &err) != 0) {
+        log_error("serve", "release_stale_failed", "err=%s detail=\"%s\"", rl_errname(err.code),
+                  err.msg);
+        return -1;
+    }
+    if (n)
+        log_warn("serve", "stale_submitting_released", "messages=%zu reason=possible_duplicate", n);
+    return 0;
+}
+
+/* Starts the dispatcher when a route is configured; *d stays NULL otherwise. */
+static int start_dispatch(struct cfg *c, struct store *store, struct dispatch **d)
+{
+    struct rl_err err = {0};
+    *d = NULL;
+    if (c->nroutes == 0) {
+        log_info("serve", "dispatcher_idle", "reason=no_routes");
+        return 0;
+    }
+    struct dispatch_opts o = {.store = store, .cfg = c};
+    if (dispatch_start(&o, d, &err) != 0)
+        return cli_fail("serve", "%s", err.msg);
+    return 0;
+}
+
 static int run(struct cfg *c)
 {
     struct store *store = NULL;
     struct http_server *http = NULL;
+    struct dispatch *dsp = NULL;
     struct rl_err err = {0};
     struct store_opts so = {c->store_path, c->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
     if (store_open(&so, &store, &err) != 0)
         return cli_fail("serve", "%s", err.msg);
-    struct http_opts ho = {c->http_listen, (uint16_t)c->http_port, 2, (size_t)c->http_max_body,
-                           store};
+    int rc = release_stale(store) != 0 ? cli_fail("serve", "cannot release stale messages")
+                                       : start_dispatch(c, store, &dsp);
+    if (rc != 0) {
+        store_close(store);
+        return rc;
+    }
+    struct http_opts ho = {.listen = c->http_listen,
+                           .port = (uint16_t)c->http_port,
+                           .threads = 2,
+                           .max_body = (size_t)c->http_max_body,
+                           .store = store,
+                           .cfg = c};
     if (http_server_start(&ho, &http, &err) != 0) {
+        dispatch_free(dsp);
         store_close(store);
         return cli_fail("serve", "%s", err.msg);
     }
@@ -87,6 +136,8 @@ static int run(struct cfg *c)
              store_schema_version(store));
     int sig = wait_for_stop();
     log_info("serve", "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    dispatch_stop(dsp); /* bounded: drains the routes, writes every outcome */
+    dispatch_free(dsp);
     http_server_stop(http);
     store_close(store);
     log_info("serve", "stopped", "%s", "");

@@ -1,0 +1,30 @@
+#ifndef RL_API_CONFIG_H
+#define RL_API_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cfg.h"
+#include "core/err.h"
+#include "domain/billing.h"
+
+/* What the API's handlers need of the configuration, read once at start so
+ * that a request never parses a price list. Caller-owned. */
+struct api_config {
+    char default_region[3];       /* phone.default_region: "FR" */
+    struct billing_table billing; /* owned: [billing] */
+    int64_t validity_ms;          /* dispatch.validity: the default validity */
+    size_t max_parts;             /* text.max_parts */
+    unsigned ref_bits;            /* text.concat_ref: 8 or 16 (changes segment counts) */
+    bool smart_encoding;          /* text.smart_encoding: the default of the request field */
+};
+
+/* Fills ac from c (borrowed; NULL: the built-in defaults). Returns 0, or
+ * RL_ECONFIG with err naming the key (a bad price list, say); ac then needs
+ * no release. */
+int api_config_init(struct api_config *ac, const struct cfg *c, struct rl_err *err);
+/* Frees what ac owns; NULL is a no-op. */
+void api_config_release(struct api_config *ac);
+
+#endif

@@ -1,0 +1,379 @@
+// The messages API as a client sees it: the real binary on an ephemeral port,
+// a fresh SQLite file, API keys from `relais keys create`, credit from
+// `relais accounts credit`, and nothing but HTTP afterwards.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BIN, relais } from './lib.mjs';
+
+let dir, db, server, url;
+const keys = {};
+
+function createKey(account) {
+  const r = relais(['keys', 'create', '--account', account, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  const key = r.stdout.split('\n')[0];
+  assert.match(key, /^rl_[A-Za-z0-9_-]{43}$/);
+  return key;
+}
+
+// The opening credit, as an operator gives it: relais accounts credit.
+function credit(account, amount) {
+  const r = relais(['accounts', 'credit', '--account', account, '--amount', amount, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `account=${account} balance=${amount}`);
+}
+
+function start() {
+  const child = spawn(BIN, ['serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in 10 s:\n${log}`)), 10000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = /msg=listening url=(\S+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+  return { child, listening, exited, log: () => log };
+}
+
+// One request: body is JSON-encoded unless it is already a string or a Buffer.
+async function api(method, p, { key, body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (key) h.authorization = `Bearer ${key}`;
+  if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) body = JSON.stringify(body);
+  if (body !== undefined) h['content-type'] = 'application/json';
+  const r = await fetch(new URL(p.replace(/^\//, ''), url), { method, headers: h, body });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : null };
+}
+
+const send = (key, body, headers) => api('POST', '/v1/messages', { key, body, headers });
+
+async function listAll(key, query = '') {
+  const r = await api('GET', `/v1/messages?limit=1000${query}`, { key });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.messages;
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'relais-api-'));
+  db = path.join(dir, 'relais.db');
+  for (const a of ['demo', 'bad', 'idem', 'batch', 'poor']) keys[a] = createKey(a);
+  for (const a of ['demo', 'bad', 'idem', 'batch']) credit(a, '100');
+  server = start();
+  url = await server.listening;
+});
+
+after(async () => {
+  server.child.kill('SIGTERM');
+  const { code } = await server.exited;
+  assert.equal(code, 0, server.log());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('no key, another scheme or an unknown key: 401 with WWW-Authenticate; health stays public', async () => {
+  const cases = [
+    {},
+    { headers: { authorization: 'Basic ZGVtbzpkZW1v' } },
+    { headers: { authorization: 'Bearer' } },
+    { key: 'rl_' + 'A'.repeat(43) },
+    { key: 'not-a-key' },
+  ];
+  for (const route of [['POST', '/v1/messages'], ['GET', '/v1/messages'], ['POST', '/v1/messages/batch'],
+    ['GET', '/v1/messages/1'], ['DELETE', '/v1/messages/1']]) {
+    for (const c of cases) {
+      const r = await api(route[0], route[1], { ...c, body: route[0] === 'POST' ? { to: '0610203040', text: 'x' } : undefined });
+      assert.equal(r.status, 401, `${route} ${JSON.stringify(c)}`);
+      assert.equal(r.json.error.code, 'unauthorized');
+      assert.match(r.headers.get('www-authenticate'), /^Bearer realm="relais"/);
+    }
+  }
+  assert.equal((await api('GET', '/v1/health')).status, 200);
+  assert.equal((await api('GET', '/openapi.json')).status, 200);
+  assert.deepEqual(await listAll(keys.poor), [], 'nothing stored');
+});
+
+test('POST /v1/messages: 202 with the message in E.164, its encoding, segments and cost', async () => {
+  const t0 = Date.now();
+  const r = await send(keys.demo, { to: '0610203040', text: 'Bonjour' });
+  assert.equal(r.status, 202, JSON.stringify(r.json));
+  const { id, scheduled_for: when } = r.json;
+  assert.ok(Number.isInteger(id) && id > 0);
+  assert.match(when, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.ok(Math.abs(Date.parse(when) - t0) < 5000);
+  assert.deepEqual(r.json, {
+    id, status: 'queued', to: '+33610203040', encoding: 'gsm7', segments: 1, cost: '0.045',
+    scheduled_for: when,
+  });
+  assert.equal(r.headers.get('location'), `/v1/messages/${id}`);
+  const g = await api('GET', `/v1/messages/${id}`, { key: keys.demo });
+  assert.equal(g.status, 200);
+  assert.equal(g.json.text, 'Bonjour');
+  assert.equal(g.json.category, 'transactional');
+  assert.equal(g.json.from, null);
+  assert.deepEqual(g.json.parts, []);
+  assert.equal(g.json.events[0].status, 'queued');
+  assert.equal(g.json.events[0].reason, 'api');
+});
+
+test('template, sender, category, UCS-2, smart encoding, schedule, validity and metadata', async () => {
+  const ahead = new Date(Date.now() + 86400000).toISOString();
+  let r = await send(keys.demo, {
+    to: '+32470123456', template: 'Bonjour #FirstName|client#, commande #order.ref# prête', from: 'MaBoutique',
+    data: { firstname: 'Zoé', order: { ref: 'A-42' } }, category: 'marketing', validity: 3600,
+    send_at: ahead, metadata: { crm: 12, tags: ['vip'] },
+  });
+  assert.equal(r.status, 202, JSON.stringify(r.json));
+  assert.equal(r.json.status, 'scheduled');
+  assert.equal(r.json.scheduled_for, ahead);
+  assert.equal(r.json.to, '+32470123456');
+  let g = (await api('GET', `/v1/messages/${r.json.id}`, { key: keys.demo })).json;
+  assert.equal(g.text, 'Bonjour Zoé, commande A-42 prête');
+  assert.equal(g.from, 'MaBoutique');
+  assert.equal(g.category, 'marketing');
+  assert.equal(Date.parse(g.validity_until) - Date.parse(ahead), 3600 * 1000);
+  assert.deepEqual(g.metadata, { crm: 12, tags: ['vip'] });
+
+  r = await send(keys.demo, { to: '0610203040', text: 'Привет' });
+  assert.equal(r.json.encoding, 'ucs2');
+  r = await send(keys.demo, { to: '0610203040', text: 'C’est l’été' });
+  assert.equal(r.json.encoding, 'ucs2');
+  r = await send(keys.demo, { to: '0610203040', text: 'C’est l’été', smart_encoding: true });
+  assert.equal(r.json.encoding, 'gsm7');
+  g = (await api('GET', `/v1/messages/${r.json.id}`, { key: keys.demo })).json;
+  assert.equal(g.text, "C'est l'été");
+  r = await send(keys.demo, { to: '0610203040', text: 'a'.repeat(161) });
+  assert.equal(r.json.segments, 2);
+  assert.equal(r.json.cost, '0.09');
+  r = await send(keys.demo, { to: '0610203040', text: 'past', send_at: '2001-01-01T00:00:00Z' });
+  assert.equal(r.json.status, 'queued', 'a time in the past means now');
+});
+
+test('each bad request: its status, code and field, and nothing stored', async () => {
+  const long = 'a'.repeat(153 * 10 + 1);
+  const cases = [
+    ['{"to":', 400, 'invalid_json', undefined],
+    ['{"to":"0610203040","to":"0610203041","text":"x"}', 400, 'invalid_json', undefined],
+    ['{"to":"0610203040","text":"x"} trailing', 400, 'invalid_json', undefined],
+    ['', 400, 'invalid_json', undefined],
+    ['[1]', 400, 'invalid_type', undefined],
+    [{ to: '0610203040', text: 'x', colour: 'red' }, 400, 'unknown_field', 'colour'],
+    [{ to: 33610203040, text: 'x' }, 400, 'invalid_type', 'to'],
+    [{ to: '0610203040', text: 'x', validity: '3600' }, 400, 'invalid_type', 'validity'],
+    [{ to: '0610203040', text: 'x', validity: 3600.5 }, 400, 'invalid_type', 'validity'],
+    [{ to: '0610203040', text: 'x', smart_encoding: 'yes' }, 400, 'invalid_type', 'smart_encoding'],
+    [{ to: '0610203040', text: 'x', metadata: [1] }, 400, 'invalid_type', 'metadata'],
+    [{ text: 'x' }, 400, 'missing_field', 'to'],
+    [{ to: '0610203040' }, 400, 'missing_field', 'text'],
+    [{ to: '0610203040', text: 'x', template: 'y' }, 400, 'conflicting_fields', 'template'],
+    [{ to: '0610203040', text: 'x', data: {} }, 400, 'conflicting_fields', 'data'],
+    [{ to: '0610', text: 'x' }, 422, 'invalid_phone', 'to'],
+    [{ to: 'hello', text: 'x' }, 422, 'invalid_phone', 'to'],
+    [{ to: '0610203040', text: 'x', from: 'MaBoutique2024' }, 422, 'invalid_sender', 'from'],
+    [{ to: '0610203040', text: 'x', category: 'promo' }, 422, 'invalid_value', 'category'],
+    [{ to: '0610203040', text: 'x', send_at: 'tomorrow' }, 422, 'invalid_time', 'send_at'],
+    [{ to: '0610203040', text: 'x', send_at: '2026-02-30T10:00:00Z' }, 422, 'invalid_time', 'send_at'],
+    [{ to: '0610203040', text: 'x', validity: 10 }, 422, 'out_of_range', 'validity'],
+    [{ to: '0610203040', text: long }, 422, 'too_long', 'text'],
+    [{ to: '0610203040', text: '' }, 422, 'empty_text', 'text'],
+    [{ to: '0610203040', template: 'Bonjour #firstname#', data: { name: 'Zoé' } }, 422,
+      'unknown_template_field', 'data'],
+    [{ to: '0610203040', template: 'Bonjour #firstname#', data: { firstname: ['Zoé'] } }, 422,
+      'invalid_template_data', 'data'],
+    [{ to: '0610203040', text: 'x', metadata: { big: 'x'.repeat(5000) } }, 422, 'too_long', 'metadata'],
+  ];
+  for (const [body, status, code, field] of cases) {
+    const r = await send(keys.bad, body);
+    const what = typeof body === 'string' ? body : JSON.stringify(body).slice(0, 80);
+    assert.equal(r.status, status, `${what}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.error.code, code, what);
+    assert.equal(r.json.error.field, field, what);
+    assert.equal(typeof r.json.error.message, 'string');
+  }
+  // Messages name what is wrong.
+  let r = await send(keys.bad, { to: '0610203040', text: 'x', colour: 'red' });
+  assert.match(r.json.error.message, /unknown field 'colour' \(known: to, text, template/);
+  r = await send(keys.bad, { to: 33610203040, text: 'x' });
+  assert.equal(r.json.error.message, 'to must be a string, not integer');
+  r = await send(keys.bad, { to: '0610203040', text: long });
+  assert.match(r.json.error.message, /needs 11 parts .* the limit is 10/);
+  r = await send(keys.bad, { to: '0610203040', template: 'Bonjour #firstname#', data: { name: 'Zoé' } });
+  assert.match(r.json.error.message, /unknown field 'firstname' \(known: name\)/);
+  r = await send(keys.bad, { to: '0610', text: 'x' });
+  assert.match(r.json.error.message, /0610/);
+  // The body cap, and a malformed Idempotency-Key.
+  r = await send(keys.bad, Buffer.alloc((1 << 20) + 1, 0x20));
+  assert.equal(r.status, 413);
+  assert.equal(r.json.error.code, 'body_too_large');
+  r = await send(keys.bad, { to: '0610203040', text: 'x' }, { 'idempotency-key': 'k'.repeat(256) });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'Idempotency-Key');
+  // Not enough credit: refused, nothing debited or stored.
+  r = await send(keys.poor, { to: '0610203040', text: 'Bonjour' });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.code, 'insufficient_credit');
+  assert.match(r.json.error.message, /balance \(0 EUR\) does not cover the cost \(0\.045 EUR\)/);
+  assert.deepEqual(await listAll(keys.bad), []);
+  assert.deepEqual(await listAll(keys.poor), []);
+});
+
+test('Idempotency-Key: same body, same message; another body, 422; 32 at once, one message', async () => {
+  const body = { to: '0610203040', text: 'Votre code: 1234', metadata: { a: 1, b: 2 } };
+  const first = await send(keys.idem, body, { 'idempotency-key': 'order-1' });
+  assert.equal(first.status, 202);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  // The same JSON value, written otherwise (order, whitespace), is the same request.
+  const again = await send(keys.idem, '{ "metadata": {"b":2, "a":1}, "text": "Votre code: 1234", "to": "0610203040" }',
+    { 'idempotency-key': 'order-1' });
+  assert.equal(again.status, 202);
+  assert.deepEqual(again.json, first.json);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  const other = await send(keys.idem, { ...body, text: 'Votre code: 9999' }, { 'idempotency-key': 'order-1' });
+  assert.equal(other.status, 422);
+  assert.equal(other.json.error.code, 'idempotency_key_reused');
+  assert.equal(other.json.error.field, 'Idempotency-Key');
+  // Keys are per account: another account may use the same one.
+  const elsewhere = await send(keys.demo, body, { 'idempotency-key': 'order-1' });
+  assert.equal(elsewhere.status, 202);
+  assert.notEqual(elsewhere.json.id, first.json.id);
+  // A refused request stores nothing, not even its key.
+  let r = await send(keys.idem, { to: '0610', text: 'x' }, { 'idempotency-key': 'order-2' });
+  assert.equal(r.status, 422);
+  r = await send(keys.idem, { to: '0610203040', text: 'fixed' }, { 'idempotency-key': 'order-2' });
+  assert.equal(r.status, 202);
+
+  const burst = { to: '0610203040', text: 'burst' };
+  const answers = await Promise.all(Array.from({ length: 32 },
+    () => send(keys.idem, burst, { 'idempotency-key': 'burst-1' })));
+  const ids = new Set();
+  for (const a of answers) {
+    assert.ok(a.status === 202 || a.status === 409, `${a.status} ${JSON.stringify(a.json)}`);
+    if (a.status === 202) ids.add(a.json.id);
+    else assert.equal(a.json.error.code, 'idempotency_in_flight');
+  }
+  assert.equal(ids.size, 1, 'every 202 carries the same id');
+  const stored = (await listAll(keys.idem)).filter((m) => m.text === 'burst');
+  assert.equal(stored.length, 1, 'exactly one message stored');
+  assert.equal(stored[0].id, [...ids][0]);
+});
+
+test('POST /v1/messages/batch: valid items stored together, bad ones reported by index', async () => {
+  const r = await api('POST', '/v1/messages/batch', { key: keys.batch, body: { messages: [
+    { to: '0610203040', text: 'un' },
+    { to: '0610', text: 'deux' },
+    5,
+    { to: '0610203041', template: 'trois #n#', data: { n: 3 } },
+    { to: '0610203042', text: 'quatre', colour: 'red' },
+  ] } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal(r.json.accepted, 2);
+  assert.equal(r.json.rejected, 3);
+  const res = r.json.results;
+  assert.deepEqual(res.map((x) => x.index), [0, 1, 2, 3, 4]);
+  assert.equal(res[0].status, 'queued');
+  assert.equal(res[0].to, '+33610203040');
+  assert.equal(res[0].cost, '0.045');
+  assert.deepEqual(res[1].error && [res[1].error.code, res[1].error.field], ['invalid_phone', 'to']);
+  assert.equal(res[2].error.code, 'invalid_type');
+  assert.ok(Number.isInteger(res[3].id));
+  assert.deepEqual([res[4].error.code, res[4].error.field], ['unknown_field', 'colour']);
+  const g = await api('GET', `/v1/messages/${res[3].id}`, { key: keys.batch });
+  assert.equal(g.json.text, 'trois 3');
+  assert.equal((await listAll(keys.batch)).length, 2);
+
+  const bad = [
+    [{ messages: [] }, 422, 'empty_batch', 'messages'],
+    [{ messages: {} }, 400, 'invalid_type', 'messages'],
+    [{ message: [] }, 400, 'unknown_field', 'message'],
+    [{}, 400, 'missing_field', 'messages'],
+    [{ messages: Array.from({ length: 10001 }, () => ({ to: '0610203040', text: 'x' })) }, 413,
+      'too_many_messages', 'messages'],
+  ];
+  for (const [body, status, code, field] of bad) {
+    const b = await api('POST', '/v1/messages/batch', { key: keys.batch, body });
+    assert.equal(b.status, status, JSON.stringify(b.json));
+    assert.equal(b.json.error.code, code);
+    assert.equal(b.json.error.field, field);
+  }
+  const k = await api('POST', '/v1/messages/batch', { key: keys.batch, body: { messages: [{ to: '0610203040', text: 'x' }] },
+    headers: { 'idempotency-key': 'b1' } });
+  assert.equal(k.status, 400);
+  assert.equal(k.json.error.field, 'Idempotency-Key');
+  // Too little credit for the valid items together: the whole batch is refused.
+  const p = await api('POST', '/v1/messages/batch', { key: keys.poor, body: { messages: [{ to: '0610203040', text: 'x' }] } });
+  assert.equal(p.status, 422);
+  assert.equal(p.json.error.code, 'insufficient_credit');
+  assert.equal((await listAll(keys.batch)).length, 2);
+  assert.deepEqual(await listAll(keys.poor), []);
+});
+
+test('GET one (not another account\'s), list with cursor and filters, DELETE cancels once', async () => {
+  const key = keys.demo;
+  const ahead = new Date(Date.now() + 3600000).toISOString();
+  const made = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await send(key, { to: '0610203040', text: `page ${i}`, send_at: ahead });
+    assert.equal(r.status, 202);
+    made.push(r.json.id);
+  }
+  assert.equal((await api('GET', `/v1/messages/${made[0]}`, { key: keys.batch })).status, 404);
+  for (const id of ['0', 'abc', '99999999', '-1', '1e3']) {
+    const r = await api('GET', `/v1/messages/${id}`, { key });
+    assert.equal(r.status, 404, id);
+    assert.equal(r.json.error.code, 'not_found');
+  }
+
+  // Pages of two, newest first, until next_cursor is null.
+  const seen = [];
+  let cursor = '';
+  for (let n = 0; n < 100; n++) {
+    const r = await api('GET', `/v1/messages?status=scheduled&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+    assert.equal(r.status, 200);
+    assert.ok(r.json.messages.length <= 2);
+    seen.push(...r.json.messages.map((m) => m.id));
+    if (r.json.next_cursor === null) break;
+    cursor = r.json.next_cursor;
+  }
+  assert.deepEqual(seen, [...seen].sort((a, b) => b - a), 'newest first');
+  for (const id of made) assert.ok(seen.includes(id));
+  assert.ok((await listAll(key, '&status=scheduled')).every((m) => m.status === 'scheduled'));
+  const future = new Date(Date.now() + 86400000).toISOString();
+  assert.deepEqual(await listAll(key, `&since=${encodeURIComponent(future)}`), []);
+
+  for (const [q, status, code, field] of [
+    ['status=nope', 422, 'invalid_value', 'status'],
+    ['since=yesterday', 422, 'invalid_time', 'since'],
+    ['limit=0', 422, 'out_of_range', 'limit'],
+    ['limit=1001', 422, 'out_of_range', 'limit'],
+    ['cursor=zzz', 400, 'invalid_cursor', 'cursor'],
+    ['colour=red', 400, 'unknown_parameter', 'colour'],
+    ['limit=1&limit=2', 400, 'duplicate_parameter', 'limit'],
+  ]) {
+    const r = await api('GET', `/v1/messages?${q}`, { key });
+    assert.equal(r.status, status, q);
+    assert.equal(r.json.error.code, code, q);
+    assert.equal(r.json.error.field, field, q);
+  }
+
+  assert.equal((await api('DELETE', `/v1/messages/${made[0]}`, { key: keys.batch })).status, 404);
+  const c = await api('DELETE', `/v1/messages/${made[0]}`, { key });
+  assert.equal(c.status, 200, JSON.stringify(c.json));
+  assert.equal(c.json.status, 'cancelled');
+  assert.deepEqual(c.json.events.map((e) => e.status), ['scheduled', 'cancelled']);
+  const again = await api('DELETE', `/v1/messages/${made[0]}`, { key });
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error.code, 'not_cancellable');
+  assert.equal(again.json.error.field, 'status');
+  assert.match(again.json.error.message, /is cancelled/);
+  assert.equal((await api('GET', `/v1/messages/${made[0]}`, { key })).json.status, 'cancelled');
+  const wrong = await api('PUT', `/v1/messages/${made[1]}`, { key });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'GET, DELETE');
+});
