@@ -48,10 +48,27 @@ run smpp-send --port "$smsc_port" --system-id relais --password relais --from Bo
     --to 0140000000 --wait-receipt 5 'Un fixe ne reçoit pas de SMS' || true
 kill -TERM $sim 2>/dev/null; wait $sim 2>/dev/null || true
 
-say "relais serve on a fresh SQLite store ($dir/relais.db)"
-echo "The message pipeline (API, store, dispatcher) arrives with the next issue;"
-echo "today the service opens and migrates the store and answers its health check."
-"$bin" serve --db "$dir/relais.db" --port "$port" >/dev/null 2>"$dir/serve.log" &
+say "relais serve: the API, the store and the dispatcher, on the simulator"
+"$bin" smsc-sim --port 0 --receipt-delay 200ms..1500ms --delivery-rate 0.9 --reply-rate 0 \
+    >/dev/null 2>"$dir/sim2.log" &
+pids+=($!)
+for _ in $(seq 50); do grep -q 'msg=listening' "$dir/sim2.log" 2>/dev/null && break; sleep 0.1; done
+smsc_port=$(sed -n 's/.*url=smpp:\/\/[^:]*:\([0-9]*\).*/\1/p' "$dir/sim2.log" | head -1)
+cat >"$dir/relais.conf" <<CONF
+# Written by make demo: everything else is the built-in default.
+[store]
+path = $dir/relais.db
+
+[route simulator]
+host = 127.0.0.1
+port = $smsc_port
+system_id = relais
+password = relais
+CONF
+echo "configuration: $dir/relais.conf (route 'simulator' -> smpp://127.0.0.1:$smsc_port)"
+key=$("$bin" -q keys create --account demo --config "$dir/relais.conf" | head -1)
+"$bin" -q accounts credit --account demo --amount 100 --config "$dir/relais.conf"
+"$bin" serve --config "$dir/relais.conf" --port "$port" >/dev/null 2>"$dir/serve.log" &
 pid=$!
 pids+=("$pid")
 for _ in $(seq 50); do
@@ -59,9 +76,46 @@ for _ in $(seq 50); do
     kill -0 $pid 2>/dev/null || { cat "$dir/serve.log"; exit 1; }
     sleep 0.1
 done
-cat "$dir/serve.log"
-echo "\$ curl -s http://127.0.0.1:$port/v1/health"
-curl -s "http://127.0.0.1:$port/v1/health"; echo
+api=http://127.0.0.1:$port
+echo "API: $api   key: $key"
+
+say "A sample batch through POST /v1/messages/batch"
+cat >"$dir/batch.json" <<'JSON'
+{"messages": [
+  {"to": "0610203040", "from": "Boutique", "text": "Bonjour Marie, votre colis arrive demain."},
+  {"to": "06 11 22 33 44", "from": "Boutique", "category": "marketing",
+   "template": "Bonjour #firstname|client#, -20 % ce week-end. STOP au 36180", "data": {"firstname": "Paul"}},
+  {"to": "+32470123456", "from": "Boutique", "text": "Votre commande est prête 😀"},
+  {"to": "0140000000", "from": "Boutique", "text": "Un fixe ne reçoit pas de SMS"},
+  {"to": "0610", "from": "Boutique", "text": "Numéro trop court"}
+]}
+JSON
+echo "\$ curl -s -H 'Authorization: Bearer \$KEY' --data @batch.json $api/v1/messages/batch"
+curl -s -H "Authorization: Bearer $key" --data @"$dir/batch.json" "$api/v1/messages/batch"; echo
+
+say "Where they are: GET /v1/messages, once the receipts are in"
+echo "\$ curl -s -H 'Authorization: Bearer \$KEY' $api/v1/messages"
+API="$api" KEY="$key" node -e '
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  (async () => {
+    let list = [];
+    for (let i = 0; i < 50; i++) { // at most 10 s: the simulator answers within 1.5 s
+      const r = await fetch(`${process.env.API}/v1/messages`, { headers: { authorization: `Bearer ${process.env.KEY}` } });
+      list = (await r.json()).messages;
+      if (list.every((m) => !["queued", "submitting", "submitted", "retrying"].includes(m.status))) break;
+      await wait(200);
+    }
+    for (const m of list) console.log(`  #${m.id} ${m.to.padEnd(14)} ${m.status.padEnd(14)} ${m.encoding} ${m.segments} seg  cost ${m.cost}`);
+  })();'
+"$bin" -q accounts show --account demo --config "$dir/relais.conf"
+
 if [ -n "${DEMO_ONCE:-}" ]; then exit 0; fi
-say "relais is serving on http://127.0.0.1:$port/ (Ctrl-C stops it)"
+say "relais is serving on $api (Ctrl-C stops it)"
+cat <<TRY
+Try:
+  curl -s -H 'Authorization: Bearer $key' -d '{"to":"0610203040","from":"Boutique","text":"Bonjour !"}' $api/v1/messages
+  curl -s -H 'Authorization: Bearer $key' $api/v1/messages/1
+  curl -s $api/openapi.json
+Logs: $dir/serve.log   Store: $dir/relais.db (removed when the demo stops)
+TRY
 tail -f "$dir/serve.log" --pid=$pid -n 0
