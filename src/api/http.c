@@ -18,6 +18,7 @@
 struct http_server {
     struct MHD_Daemon *daemon;
     struct store *store;
+    struct dispatch *dispatch;
     struct api_config cfg;
     size_t max_body;
     uint16_t port;
@@ -32,7 +33,11 @@ struct request {
 static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
 {
     struct MHD_Response *r;
-    if (rs->type) {
+    if (rs->type && rs->raw_owned) {
+        r = MHD_create_response_from_buffer(rs->raw_len, rs->raw_owned, MHD_RESPMEM_MUST_FREE);
+        rs->raw_owned = NULL;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->type);
+    } else if (rs->type) {
         r = MHD_create_response_from_buffer(rs->raw_len, (void *)rs->raw, MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->type);
     } else {
@@ -69,7 +74,8 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
 static void dispatch(struct http_server *h, struct MHD_Connection *c, const char *method,
                      const char *url, struct request *q, struct api_response *rs)
 {
-    struct api_request rq = {.method = method, .path = url, .store = h->store, .cfg = &h->cfg};
+    struct api_request rq = {
+        .method = method, .path = url, .store = h->store, .cfg = &h->cfg, .dispatch = h->dispatch};
     if (q->too_big) {
         api_error(rs, 413, "body_too_large", NULL, "the request body is over the %zu-byte limit",
                   h->max_body);
@@ -154,6 +160,7 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
         return RL_ECONFIG;
     }
     h->store = o->store;
+    h->dispatch = o->dispatch;
     h->max_body = o->max_body ? o->max_body : (size_t)1 << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
                      MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);

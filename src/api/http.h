@@ -12,6 +12,7 @@
 struct cfg;
 struct store;
 struct http_server;
+struct dispatch;
 
 struct http_opts {
     const char *listen;  /* IPv4 or IPv6 address */
@@ -23,6 +24,9 @@ struct http_opts {
      * billing, dispatch.validity) into its own struct api_config at start.
      * NULL: the built-in defaults. */
     const struct cfg *cfg;
+    /* Borrowed, for GET /metrics; NULL when no route is configured. Must
+     * outlive the server (stop the server before freeing it). */
+    struct dispatch *dispatch;
 };
 
 /* Starts serving. Returns 0 and *out (stop with http_server_stop), or an

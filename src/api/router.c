@@ -6,6 +6,7 @@
 
 #include "api/api_auth.h"
 #include "api/api_messages.h"
+#include "api/api_metrics.h"
 #include "core/version.h"
 #include "store/store.h"
 #include "core/banned.h"
@@ -28,11 +29,12 @@ static void get_openapi(const struct api_request *rq, struct api_response *rs)
     rs->raw_len = api_openapi_json_len;
 }
 
-/* Public: health and this document. Everything else needs a key. A literal
+/* Public: health, metrics and this document. Everything else needs a key. A literal
  * segment ("batch") comes before the {id} that would also match it. */
 static const struct api_route routes[] = {
     {"GET", "/v1/health", get_health, false},
     {"GET", "/openapi.json", get_openapi, false},
+    {"GET", "/metrics", api_metrics_get, false},
     {"POST", "/v1/messages", api_messages_create, true},
     {"GET", "/v1/messages", api_messages_list, true},
     {"POST", "/v1/messages/batch", api_messages_batch, true},

@@ -19,6 +19,7 @@
 
 struct store;
 struct api_config;
+struct dispatch;
 
 /* One query parameter, URL-decoded (borrowed from the HTTP layer). */
 struct api_kv {
@@ -40,6 +41,7 @@ struct api_request {
     size_t body_len;
     struct store *store;          /* borrowed */
     const struct api_config *cfg; /* borrowed; what handlers need of the configuration */
+    struct dispatch *dispatch;    /* borrowed; NULL when no route is configured */
     int64_t account_id;           /* set by authentication on routes that require it */
 };
 
@@ -51,10 +53,11 @@ struct api_header {
 struct api_response {
     unsigned status;
     json_t *body;     /* owned; sent as application/json */
-    const char *type; /* NULL: application/json; else raw is sent */
+    const char *type; /* NULL: application/json; else raw (or raw_owned) is sent */
     const char *raw;  /* borrowed static text, with type */
-    size_t raw_len;
-    char allow[64]; /* the Allow header of a 405 */
+    char *raw_owned;  /* or heap text (xmalloc), with type; taken: freed once sent */
+    size_t raw_len;   /* of raw or raw_owned */
+    char allow[64];   /* the Allow header of a 405 */
     struct api_header headers[API_HEADERS_MAX];
     size_t nheaders;
 };

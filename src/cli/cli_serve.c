@@ -124,7 +124,8 @@ static int run(struct cfg *c)
                            .threads = 2,
                            .max_body = (size_t)c->http_max_body,
                            .store = store,
-                           .cfg = c};
+                           .cfg = c,
+                           .dispatch = dsp};
     if (http_server_start(&ho, &http, &err) != 0) {
         dispatch_free(dsp);
         store_close(store);
@@ -136,9 +137,9 @@ static int run(struct cfg *c)
              store_schema_version(store));
     int sig = wait_for_stop();
     log_info("serve", "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    dispatch_stop(dsp); /* bounded: drains the routes, writes every outcome */
+    dispatch_stop(dsp);     /* bounded: drains the routes, writes every outcome */
+    http_server_stop(http); /* before dispatch_free: GET /metrics reads dsp */
     dispatch_free(dsp);
-    http_server_stop(http);
     store_close(store);
     log_info("serve", "stopped", "%s", "");
     return CLI_OK;

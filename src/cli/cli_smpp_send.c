@@ -604,8 +604,8 @@ static int parse_args(struct send *x, int argc, char **argv, unsigned *wait_s)
 
 static int run(struct send *x, unsigned wait_s)
 {
-    static const struct smpp_session_cbs cbs = {on_state,   on_accepted, on_failed,
-                                                on_receipt, on_done,     on_inbound};
+    static const struct smpp_session_cbs cbs = {on_state, on_accepted, on_failed, on_receipt,
+                                                on_done,  on_inbound,  NULL};
     x->early = json_array();
     uv_loop_init(&x->loop);
     uv_timer_init(&x->loop, &x->guard);

@@ -11,10 +11,11 @@
 #include "core/mem.h"
 #include "domain/billing.h"
 #include "domain/msgstate.h"
+#include "text/sender.h"
 #include "core/banned.h"
 
 #define BATCH_DEFAULT    500
-#define INFLIGHT_DEFAULT 10000
+#define INFLIGHT_DEFAULT 1000
 #define TICK_DEFAULT     20
 #define REQUEUE_DEFAULT  5000
 #define STOP_DEFAULT     15000
@@ -144,8 +145,9 @@ static void submit_one(struct dispatch *d, const struct store_message *m, int64_
     for (size_t k = 0; k < n; k++) {
         struct dsp_route *r = &d->routes[cand[k]];
         struct rl_err err = {0};
-        int rc = smpp_session_submit(r->s, (uint64_t)m->id, m->from ? m->from : "", m->to,
-                                     m->text ? m->text : "", NULL, &err);
+        const char *from = m->from && *m->from ? m->from : r->default_sender;
+        int rc = smpp_session_submit(r->s, (uint64_t)m->id, from, m->to, m->text ? m->text : "",
+                                     NULL, &err);
         if (rc == -EAGAIN || rc == -ESHUTDOWN)
             continue; /* this route's queue is full: the next one */
         if (rc <= 0) {
@@ -214,7 +216,7 @@ static void claim_after(uv_work_t *req, int status)
 
 /* How many messages the connectors can take now: room in the in-flight table
  * and in the queues of the routes that are up. */
-static size_t claim_room(const struct dispatch *d)
+static size_t claim_room(struct dispatch *d)
 {
     size_t room = 0;
     for (size_t i = 0; i < d->nroutes; i++) {
@@ -225,7 +227,11 @@ static size_t claim_room(const struct dispatch *d)
         if (s.queued < d->routes[i].queue_max)
             room += d->routes[i].queue_max - s.queued;
     }
-    size_t fl = d->o.inflight_max > d->fl_n ? d->o.inflight_max - d->fl_n : 0;
+    /* Claimed and not yet durably resolved: handed to a connector, or answered
+     * with the answer not yet committed. That sum bounds what a kill -9 can
+     * make relais send twice, so the budget covers both. */
+    size_t busy = d->fl_n + dsp_unstored(d);
+    size_t fl = d->o.inflight_max > busy ? d->o.inflight_max - busy : 0;
     room = room < fl ? room : fl;
     return room < d->o.batch_max ? room : d->o.batch_max;
 }
@@ -374,6 +380,8 @@ static void routes_init(struct dispatch *d, const struct cfg *c)
         r->d = d;
         r->idx = i;
         snprintf(r->name, sizeof(r->name), "%s", c->routes[i].name);
+        snprintf(r->default_sender, sizeof(r->default_sender), "%s",
+                 c->routes[i].default_sender ? c->routes[i].default_sender : "");
         r->id_mode = ro.id_mode;
         r->queue_max = ro.queue_max;
         r->window = ro.window;
@@ -397,13 +405,31 @@ static void handles_init(struct dispatch *d)
     d->claim.valid_until = xcalloc(d->o.batch_max, sizeof(*d->claim.valid_until));
 }
 
+/* A route's default sender is checked when the service starts, not on the
+ * first message without a from, so that a typo stops relais at once. */
+static int check_senders(const struct cfg *c, struct rl_err *err)
+{
+    for (size_t i = 0; i < c->nroutes; i++) {
+        const char *s = c->routes[i].default_sender;
+        struct sender_info si;
+        struct rl_err e = {0};
+        if (s && *s && sender_check(s, strlen(s), &si, &e) != 0)
+            return rl_err_set(err, RL_ECONFIG, "default_sender", "route.%s.default_sender: %s",
+                              c->routes[i].name, e.msg);
+    }
+    return 0;
+}
+
 int dispatch_start(const struct dispatch_opts *o, struct dispatch **out, struct rl_err *err)
 {
     *out = NULL;
     if (!o->store || !o->cfg || o->cfg->nroutes == 0)
         return rl_err_set(err, RL_EINVAL, "route", "the dispatcher needs a store and a route");
+    int rc = check_senders(o->cfg, err);
+    if (rc != 0)
+        return rc;
     struct dispatch *d = xcalloc(1, sizeof(*d));
-    int rc = route_table_init_cfg(&d->table, o->cfg, err);
+    rc = route_table_init_cfg(&d->table, o->cfg, err);
     if (rc != 0) {
         free(d);
         return rc;

@@ -38,14 +38,16 @@ bool dispatch_consent_none(void *ud, int64_t account_id, const char *to);
 
 /* Caller-owned; dispatch_start copies what it keeps. */
 struct dispatch_opts {
-    struct store *store;      /* borrowed; must outlive the dispatcher */
-    const struct cfg *cfg;    /* borrowed for dispatch_start: routes, [dispatch] */
-    size_t batch_max;         /* messages per claim; 0: 500 */
-    size_t inflight_max;      /* messages handed to connectors, not yet answered; 0: 10000 */
-    uint64_t tick_ms;         /* claim period when idle; 0: 20 */
-    int64_t requeue_ms;       /* wait before a message whose routes are down or full
-                               * is tried again; 0: 5000 */
-    uint64_t stop_timeout_ms; /* dispatch_stop's bound; 0: 15000 */
+    struct store *store;              /* borrowed; must outlive the dispatcher */
+    const struct cfg *cfg;            /* borrowed for dispatch_start: routes, [dispatch] */
+    size_t batch_max;                 /* messages per claim; 0: 500 */
+    size_t inflight_max;              /* messages claimed and not durably resolved (handed to a
+                                       * connector, or answered but not committed): what a kill
+                                       * -9 can send twice; 0: 1000 */
+    uint64_t tick_ms;                 /* claim period when idle; 0: 20 */
+    int64_t requeue_ms;               /* wait before a message whose routes are down or full
+                                       * is tried again; 0: 5000 */
+    uint64_t stop_timeout_ms;         /* dispatch_stop's bound; 0: 15000 */
     dispatch_opted_out_fn *opted_out; /* NULL: dispatch_consent_none */
     void *consent_ud;
 };

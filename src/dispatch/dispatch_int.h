@@ -19,6 +19,7 @@ struct dsp_route {
     struct dispatch *d;
     size_t idx;
     char name[CFG_ROUTE_NAME_MAX + 1];
+    char default_sender[16]; /* for messages without a from; "" none */
     struct smpp_session *s;
     enum smpp_id_mode id_mode;
     size_t queue_max;
@@ -46,7 +47,8 @@ struct dsp_flight {
 struct dsp_shared {
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    size_t pending; /* store operations submitted, not yet done */
+    size_t pending;  /* store operations submitted, not yet done */
+    size_t unstored; /* outcomes in those operations, not yet committed */
     struct dispatch_stats snap;
     uint64_t store_errors;
 };
@@ -117,6 +119,9 @@ void dsp_fail(struct dispatch *d, int64_t id, enum msg_state state, int64_t refu
 /* Writes the queued outcomes to the store; blocks for room only when force
  * or when the batch has grown past its cap. */
 void dsp_outbox_flush(struct dispatch *d, bool force);
+/* Outcomes not yet committed: in the outbox or in the store's queue. A kill
+ * resends the messages they stand for, so they count as in flight. */
+size_t dsp_unstored(struct dispatch *d);
 void dsp_outbox_release(struct dispatch *d);
 /* Called by the loop once d->stopping and a route reported "stopped". */
 void dsp_maybe_finish(struct dispatch *d);

@@ -155,31 +155,51 @@ void dsp_outcome_push(struct dispatch *d, const struct store_outcome *o)
     }
 }
 
-/* On the store's writer thread: counts, logs, and lets dispatch_stop know. */
+/* One store operation of outcomes, for its completion to count them off. */
+struct chunk {
+    struct dsp_shared *sh;
+    size_t n;
+};
+
+/* On the store's writer thread: counts, logs, and lets dispatch_stop and the
+ * ack barrier know. */
 static void outcomes_done(void *ctx, const struct store_result *r)
 {
-    struct dsp_shared *sh = ctx;
+    struct chunk *c = ctx;
+    struct dsp_shared *sh = c->sh;
     if (r->rc != 0 || r->failed)
         log_warn("dispatch", "outcomes_refused", "failed=%zu err=%s", r->failed, rl_errname(r->rc));
     pthread_mutex_lock(&sh->mu);
     sh->store_errors += r->failed;
+    sh->unstored -= c->n;
     if (--sh->pending == 0)
         pthread_cond_broadcast(&sh->cond);
     pthread_mutex_unlock(&sh->mu);
+    free(c);
 }
 
-static void pending_add(struct dispatch *d)
+static void pending_add(struct dispatch *d, size_t n)
 {
     pthread_mutex_lock(&d->sh.mu);
     d->sh.pending++;
+    d->sh.unstored += n;
     pthread_mutex_unlock(&d->sh.mu);
 }
 
-static void pending_cancel(struct dispatch *d)
+static void pending_cancel(struct dispatch *d, size_t n)
 {
     pthread_mutex_lock(&d->sh.mu);
     d->sh.pending--;
+    d->sh.unstored -= n;
     pthread_mutex_unlock(&d->sh.mu);
+}
+
+size_t dsp_unstored(struct dispatch *d)
+{
+    pthread_mutex_lock(&d->sh.mu);
+    size_t n = d->sh.unstored;
+    pthread_mutex_unlock(&d->sh.mu);
+    return n + d->out_n;
 }
 
 static void outbox_drop_front(struct dispatch *d, size_t n)
@@ -193,12 +213,15 @@ void dsp_outbox_flush(struct dispatch *d, bool force)
     size_t sent = 0;
     while (sent < d->out_n) {
         size_t n = d->out_n - sent < OUTBOX_CHUNK ? d->out_n - sent : OUTBOX_CHUNK;
-        pending_add(d);
-        int rc = store_outcomes_try_submit(d->store, d->out + sent, n, outcomes_done, &d->sh);
+        struct chunk *c = xmalloc(sizeof(*c));
+        *c = (struct chunk){&d->sh, n};
+        pending_add(d, n);
+        int rc = store_outcomes_try_submit(d->store, d->out + sent, n, outcomes_done, c);
         if (rc == -EBUSY && (force || d->out_n > OUTBOX_SOFT))
-            rc = store_outcomes_submit(d->store, d->out + sent, n, outcomes_done, &d->sh);
+            rc = store_outcomes_submit(d->store, d->out + sent, n, outcomes_done, c);
         if (rc != 0) {
-            pending_cancel(d);
+            pending_cancel(d, n);
+            free(c);
             if (rc != -EBUSY)
                 log_error("dispatch", "outcomes_not_written", "n=%zu err=%s", n, rl_errname(rc));
             if (rc == -EBUSY)
@@ -463,16 +486,31 @@ static void on_inbound(void *ud, const struct smpp_mo *mo)
                                .to = mo->destination_addr,
                                .text = mo->text ? mo->text : "",
                                .parts = (int)mo->received};
-    pending_add(d);
+    pending_add(d, 0);
     /* Blocking when the writer's queue is full holds the deliver_sm_resp
      * back: the SMSC keeps the message rather than us losing it. */
     int rc = store_inbound_submit(d->store, &in, false, inbound_done, &d->sh);
     if (rc != 0) {
-        pending_cancel(d);
+        pending_cancel(d, 0);
         log_error("dispatch", "inbound_not_stored", "route=%s err=%s", r->name, rl_errname(rc));
         return;
     }
     d->st.inbound++;
+}
+
+/* Before the connector answers this iteration's deliver_sm: receipts (in the
+ * outbox) and inbound messages (already handed to the store) are committed
+ * first, so that an acknowledged receipt or reply survives a kill -9. One
+ * commit per loop iteration, however many arrived in it. */
+static void on_ack_barrier(void *ud)
+{
+    struct dsp_route *r = ud;
+    struct dispatch *d = r->d;
+    dsp_outbox_flush(d, true);
+    pthread_mutex_lock(&d->sh.mu);
+    while (d->sh.pending > 0)
+        pthread_cond_wait(&d->sh.cond, &d->sh.mu);
+    pthread_mutex_unlock(&d->sh.mu);
 }
 
 const struct smpp_session_cbs dsp_session_cbs = {
@@ -482,4 +520,5 @@ const struct smpp_session_cbs dsp_session_cbs = {
     .on_receipt = on_receipt,
     .on_message_done = on_message_done,
     .on_inbound = on_inbound,
+    .on_ack_barrier = on_ack_barrier,
 };

@@ -384,6 +384,7 @@ static void on_connect(uv_connect_t *req, int status)
     l->why = NULL;
     l->why_status = 0;
     l->conn = smpp_conn_new(tcp, 0, &cbs, l);
+    l->gen++;
     l->last_rx_ms = session_now(s);
     send_bind(l);
 }
@@ -547,7 +548,9 @@ struct smpp_session *smpp_session_new(uv_loop_t *loop, const struct smpp_route_o
     s->tick_ms = tick_period(&s->o);
     uv_timer_init(loop, &s->tick);
     uv_timer_init(loop, &s->sendt);
+    uv_idle_init(loop, &s->ackt);
     s->tick.data = s->sendt.data = s;
+    s->ackt.data = s;
     if (s->o.bind == SMPP_BIND_TRANSMITTER_RECEIVER) {
         s->nlinks = 2;
         link_init(s, &s->links[0], SMPP_CMD_BIND_TRANSMITTER);
@@ -556,7 +559,7 @@ struct smpp_session *smpp_session_new(uv_loop_t *loop, const struct smpp_route_o
         s->nlinks = 1;
         link_init(s, &s->links[0], SMPP_CMD_BIND_TRANSCEIVER);
     }
-    s->open = 2 + (int)s->nlinks;
+    s->open = 3 + (int)s->nlinks;
     smpp_rate_init(&s->rate, s->o.throughput, s->o.throughput / 10, uv_now(loop));
     smpp_backoff_init(&s->throttle, s->o.throttle_min_ms, s->o.throttle_max_ms);
     tx_init(s);
@@ -640,6 +643,7 @@ static void maybe_release(struct smpp_session *s)
         return;
     tx_release(s);
     rx_release(s);
+    free(s->acks);
     free(s->scratch);
     free(s);
 }
@@ -652,6 +656,7 @@ void smpp_session_free(struct smpp_session *s)
     s->open++; /* held while closing, so that no callback releases s under us */
     uv_close((uv_handle_t *)&s->tick, on_timer_closed);
     uv_close((uv_handle_t *)&s->sendt, on_timer_closed);
+    uv_close((uv_handle_t *)&s->ackt, on_timer_closed);
     for (unsigned i = 0; i < s->nlinks; i++) {
         struct link *l = &s->links[i];
         uv_close((uv_handle_t *)&l->retry, on_retry_closed);

@@ -126,6 +126,13 @@ struct smpp_session_cbs {
     /* An inbound message, reassembled. The deliver_sm_resp of its last part
      * is sent after this returns. */
     void (*on_inbound)(void *ud, const struct smpp_mo *mo);
+    /* Optional. When set, the deliver_sm_resp of every receipt and inbound
+     * message is held back to the end of the loop iteration, this is called
+     * once, and only then are they sent: the caller makes what the callbacks
+     * above handed it durable here, so that the SMSC is never told "received"
+     * for something a crash would lose. Without it each deliver_sm is answered
+     * as soon as its callback returns. */
+    void (*on_ack_barrier)(void *ud);
 };
 
 /* Per message options for smpp_session_submit (NULL: the route's). */

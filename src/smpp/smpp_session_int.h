@@ -71,6 +71,7 @@ struct link {
     uv_connect_t creq;
     uv_tcp_t *tcp; /* while connecting */
     struct smpp_conn *conn;
+    uint32_t gen; /* bumped for each new conn: a held ack goes to its own */
     uint32_t next_seq, bind_seq;
     uint64_t deadline_ms; /* connect, bind or unbind must be done by then */
     uint64_t last_rx_ms;
@@ -80,6 +81,11 @@ struct link {
     /* why the connection is being closed, for the event that follows */
     const char *why;
     uint32_t why_status;
+};
+
+/* A deliver_sm_resp held until the caller's on_ack_barrier has run. */
+struct held_ack {
+    uint32_t link, gen, seq, cmd;
 };
 
 struct held {
@@ -98,6 +104,9 @@ struct smpp_session {
     struct link links[2];
     unsigned nlinks;
     uv_timer_t tick, sendt;
+    uv_idle_t ackt;        /* sends the held deliver_sm_resp (on_ack_barrier) */
+    struct held_ack *acks; /* owned; nacks of acks_cap */
+    size_t nacks, acks_cap;
     uint64_t tick_ms;
     int open; /* handles and requests whose callbacks are still due */
     bool started, stopping, stopped, freeing, up;

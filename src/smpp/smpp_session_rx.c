@@ -195,6 +195,39 @@ static void on_mo_pdu(struct smpp_session *s, const struct smpp_pdu *p)
     drain_reasm(s, now);
 }
 
+/* The end of an iteration that received deliver_sm: the caller makes them
+ * durable, then the SMSC hears they arrived. A resp whose connection has gone
+ * meanwhile is dropped: the SMSC sends that deliver_sm again. */
+static void on_acks(uv_idle_t *h)
+{
+    struct smpp_session *s = h->data;
+    uv_idle_stop(h);
+    if (s->freeing)
+        return;
+    s->cbs.on_ack_barrier(s->ud);
+    for (size_t i = 0; i < s->nacks; i++) {
+        const struct held_ack *a = &s->acks[i];
+        struct link *l = &s->links[a->link];
+        if (l->conn && l->gen == a->gen) {
+            struct smpp_pdu r;
+            smpp_pdu_init(&r, a->cmd, a->seq);
+            link_send(l, &r);
+        }
+    }
+    s->nacks = 0;
+}
+
+static void hold_ack(struct link *l, uint32_t cmd, uint32_t seq)
+{
+    struct smpp_session *s = l->s;
+    if (s->nacks == s->acks_cap) {
+        s->acks_cap = s->acks_cap ? 2 * s->acks_cap : 64;
+        s->acks = xrealloc(s->acks, s->acks_cap * sizeof(*s->acks));
+    }
+    s->acks[s->nacks++] = (struct held_ack){(uint32_t)(l - s->links), l->gen, seq, cmd};
+    uv_idle_start(&s->ackt, on_acks);
+}
+
 void rx_on_deliver(struct link *l, const struct smpp_pdu *p)
 {
     struct smpp_session *s = l->s;
@@ -204,6 +237,10 @@ void rx_on_deliver(struct link *l, const struct smpp_pdu *p)
         on_mo_pdu(s, p);
     if (s->freeing)
         return;
+    if (s->cbs.on_ack_barrier) {
+        hold_ack(l, p->command_id | SMPP_RESP_BIT, p->sequence_number);
+        return;
+    }
     struct smpp_pdu r;
     smpp_pdu_init(&r, p->command_id | SMPP_RESP_BIT, p->sequence_number);
     link_send(l, &r);

@@ -249,6 +249,10 @@ void store_message_page_release(struct store_message_page *p);
 int store_message_cancel(struct store *s, int64_t account_id, int64_t id, const char *reason,
                          struct rl_err *err);
 
+/* Counts every message by state into out[0..MSG_STATE_COUNT) (zeroed first), from
+ * one snapshot of a reader connection (for /metrics). Returns 0 or RL_EIO. */
+int store_message_counts(struct store *s, int64_t out[MSG_STATE_COUNT], struct rl_err *err);
+
 /* --- the dispatcher's side ------------------------------------------------------- */
 
 /* Atomically moves up to limit due messages — retrying, queued and scheduled

@@ -53,6 +53,7 @@
                  "AND (?2 IS NULL OR state = ?2) AND created_at >= ?3 "                            \
                  "AND (created_at, id) < (?4, ?5) ORDER BY created_at DESC, id DESC LIMIT ?6")     \
     XX(MSG_STATE, "SELECT state, account_id, cost FROM messages WHERE id = ?1")                    \
+    XX(MSG_COUNTS, "SELECT state, count(*) FROM messages GROUP BY state")                          \
     XX(MSG_SET_STATE, "UPDATE messages SET state = ?2, updated_at = ?3 WHERE id = ?1")             \
     XX(MSG_SET_ROUTE, "UPDATE messages SET route = ?2 WHERE id = ?1")                              \
     XX(MSG_RETRY, "UPDATE messages SET state = 'retrying', scheduled_for = ?2, updated_at = ?3 "   \

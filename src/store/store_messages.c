@@ -371,3 +371,23 @@ int store_message_cancel(struct store *s, int64_t account_id, int64_t id, const 
     struct store_op op = {.run = run_cancel, .arg = &a, .bytes = sizeof(a)};
     return store_writer_run(s, &op, err);
 }
+
+int store_message_counts(struct store *s, int64_t out[MSG_STATE_COUNT], struct rl_err *err)
+{
+    for (int i = 0; i < MSG_STATE_COUNT; i++)
+        out[i] = 0;
+    struct store_conn *c = store_reader_get(s, err);
+    if (!c)
+        return RL_EIO;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_COUNTS);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum msg_state state;
+        if (msg_state_parse((const char *)sqlite3_column_text(st, 0), &state, NULL) == 0)
+            out[state] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    rc = rc == SQLITE_DONE ? 0 : store_db_err(c, err, "messages", "cannot count messages");
+    store_reader_put(s, c);
+    return rc;
+}

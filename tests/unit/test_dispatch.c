@@ -271,6 +271,32 @@ static void test_delivered_and_undeliverable(void **state)
     release(&f);
 }
 
+/* A message without a from takes its route's default_sender; a bad one stops
+ * the start with the route and the rule named. */
+static void test_default_sender(void **state)
+{
+    (void)state;
+    struct fixture f = {0};
+    struct rl_err err = {0};
+    sim_start(&f.sim, 0, 0);
+    open_store(&f, 1000000);
+    load_cfg(&f, SIM_ROUTE "default_sender = Boutique\n");
+    int64_t id = insert(&f, "+33612345678", "", MSG_CATEGORY_TRANSACTIONAL, 45000, 0);
+    start(&f, NULL);
+    struct store_message m;
+    wait_state(&f, id, MSG_STATE_DELIVERED, &m);
+    store_message_release(&m);
+    finish(&f);
+    cfg_release(&f.cfg);
+    load_cfg(&f, SIM_ROUTE "default_sender = Boutique du Sud\n"); /* 15 characters */
+    struct dispatch_opts o = {.store = f.store, .cfg = &f.cfg};
+    assert_int_equal(dispatch_start(&o, &f.d, &err), RL_ECONFIG);
+    assert_non_null(strstr(err.msg, "route.sim.default_sender"));
+    assert_non_null(strstr(err.msg, "at most 11"));
+    assert_null(f.d);
+    release(&f);
+}
+
 static void test_throttled_then_delivered(void **state)
 {
     (void)state;
@@ -461,6 +487,7 @@ int main(void)
     log_set_level(LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_delivered_and_undeliverable, setup),
+        cmocka_unit_test_setup(test_default_sender, setup),
         cmocka_unit_test_setup(test_throttled_then_delivered, setup),
         cmocka_unit_test_setup(test_failover_to_second_route, setup),
         cmocka_unit_test_setup(test_send_time_checks, setup),

@@ -415,8 +415,8 @@ static bool is_up(struct t *t)
 
 static struct t *fixture(void (*tune)(struct smpp_route_opts *))
 {
-    static const struct smpp_session_cbs cbs = {on_state,   on_accepted, on_failed,
-                                                on_receipt, on_done,     on_inbound};
+    static const struct smpp_session_cbs cbs = {on_state, on_accepted, on_failed, on_receipt,
+                                                on_done,  on_inbound,  NULL};
     struct t *t = calloc(1, sizeof(*t));
     uv_loop_init(&t->loop);
     peer_listen(&t->loop, &t->peer);

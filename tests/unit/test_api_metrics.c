@@ -1,0 +1,87 @@
+/* GET /metrics' text: label escaping, and an exposition whose every line is a
+ * comment or `name{labels} value`, with and without a dispatcher. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api/api_metrics.h"
+#include "dispatch/dispatch.h"
+
+static void label_escapes(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(api_metrics_label(&b, "a\\b\"c\nd"), 0);
+    assert_string_equal(b.data, "a\\\\b\\\"c\\nd");
+    buf_release(&b);
+}
+
+static void without_dispatcher(void **state)
+{
+    (void)state;
+    int64_t counts[MSG_STATE_COUNT] = {0};
+    counts[MSG_STATE_DELIVERED] = 7;
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(api_metrics_render(&b, counts, NULL), 0);
+    assert_non_null(strstr(b.data, "# TYPE relais_messages gauge\n"));
+    assert_non_null(strstr(b.data, "\nrelais_messages{state=\"delivered\"} 7\n"));
+    assert_non_null(strstr(b.data, "\nrelais_messages{state=\"unknown\"} 0\n"));
+    assert_non_null(strstr(b.data, "relais_build_info{version=\""));
+    assert_null(strstr(b.data, "relais_route_up"));
+    assert_int_equal(b.data[b.len - 1], '\n');
+    buf_release(&b);
+}
+
+static void with_dispatcher(void **state)
+{
+    (void)state;
+    int64_t counts[MSG_STATE_COUNT] = {0};
+    struct dispatch_stats ds;
+    memset(&ds, 0, sizeof(ds));
+    ds.claimed = 12;
+    ds.nroutes = 2;
+    strcpy(ds.routes[0].name, "sim");
+    ds.routes[0].up = true;
+    ds.routes[0].window = 10;
+    ds.routes[0].window_used = 3;
+    ds.routes[0].queued = 5;
+    strcpy(ds.routes[1].name, "b\"x");
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(api_metrics_render(&b, counts, &ds), 0);
+    assert_non_null(strstr(b.data, "\nrelais_route_up{route=\"sim\"} 1\n"));
+    assert_non_null(strstr(b.data, "\nrelais_route_up{route=\"b\\\"x\"} 0\n"));
+    assert_non_null(strstr(b.data, "\nrelais_route_window{route=\"sim\"} 10\n"));
+    assert_non_null(strstr(b.data, "\nrelais_route_window_used{route=\"sim\"} 3\n"));
+    assert_non_null(strstr(b.data, "\nrelais_route_queued{route=\"sim\"} 5\n"));
+    assert_non_null(strstr(b.data, "# TYPE relais_dispatch_claimed_total counter\n"));
+    assert_non_null(strstr(b.data, "\nrelais_dispatch_claimed_total 12\n"));
+    buf_release(&b);
+}
+
+static void capped(void **state)
+{
+    (void)state;
+    int64_t counts[MSG_STATE_COUNT] = {0};
+    struct buf b;
+    buf_init(&b, 64);
+    assert_int_not_equal(api_metrics_render(&b, counts, NULL), 0);
+    buf_release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(label_escapes),
+        cmocka_unit_test(without_dispatcher),
+        cmocka_unit_test(with_dispatcher),
+        cmocka_unit_test(capped),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
