@@ -3,11 +3,10 @@
 // `relais accounts credit`, and nothing but HTTP afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, relais } from './lib.mjs';
+import { relais, spawnWaiting } from './lib.mjs';
 
 let dir, db, server, url;
 const keys = {};
@@ -28,19 +27,8 @@ function credit(account, amount) {
 }
 
 function start() {
-  const child = spawn(BIN, ['serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const listening = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in 10 s:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = /msg=listening url=(\S+)/.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
-  });
-  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-  return { child, listening, exited, log: () => log };
+  const s = spawnWaiting(['serve', '--db', db, '--port', '0']);
+  return { ...s, listening: s.ready };
 }
 
 // One request: body is JSON-encoded unless it is already a string or a Buffer.

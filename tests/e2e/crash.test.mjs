@@ -9,12 +9,11 @@
 // N defaults to 20,000 (make check stays fast); RELAIS_CRASH_N=100000 by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import smpp from 'smpp';
-import { BIN, relais } from './lib.mjs';
+import { relais, spawnWaiting } from './lib.mjs';
 
 const N = Number(process.env.RELAIS_CRASH_N || 20000);
 const WINDOW = 10;
@@ -40,24 +39,6 @@ const FINAL = ['delivered', 'failed', 'expired', 'rejected', 'unknown', 'cancell
 const PENDING = ['queued', 'submitting', 'submitted', 'retrying'];
 
 const dest = (i) => `+336${String(10000000 + i)}`;
-
-// Starts `relais ...args` and resolves with the first match of re in its log.
-function spawnWaiting(args, re, what) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} in 10 s:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = re.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
-  });
-  ready.catch(() => {});
-  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-  return { child, ready, exited, log: () => log };
-}
 
 // The SMSC: binds anyone as a transceiver, answers every submit_sm with a
 // fresh id and sends its DELIVRD receipt right after. Like a real SMSC it

@@ -4,57 +4,8 @@
 // receipt says delivered. Every wait is a bounded poll, never a fixed sleep.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { BIN, relais } from './lib.mjs';
+import { relais, spawnWaiting, startPipeline } from './lib.mjs';
 
-// Starts `relais ...args` and resolves with the first match of re in its log.
-function spawnWaiting(args, re, what) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} in 10 s:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = re.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
-  });
-  ready.catch(() => {});
-  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-  return { child, ready, exited, log: () => log };
-}
-
-async function setup(simArgs) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'relais-dsp-'));
-  const sim = spawnWaiting(['smsc-sim', '--port', '0', ...simArgs], /msg=listening url=smpp:\/\/\S+:(\d+)/, 'sim listening');
-  const port = await sim.ready;
-  const conf = path.join(dir, 'relais.conf');
-  writeFileSync(conf, [
-    '[store]', `path = ${path.join(dir, 'relais.db')}`, 'synchronous = normal',
-    '[billing]', 'default_price = 0', 'prices = ',
-    '[route sim]', 'host = 127.0.0.1', `port = ${port}`, 'system_id = relais', 'password = relais',
-    'reconnect_min = 100ms', '',
-  ].join('\n'));
-  const k = relais(['keys', 'create', '--account', 'acme', '--config', conf]);
-  assert.equal(k.code, 0, k.stderr);
-  const key = k.stdout.split('\n')[0].trim();
-  const serve = spawnWaiting(['serve', '--config', conf, '--port', '0'], /msg=listening url=(\S+)/, 'serve listening');
-  const url = await serve.ready;
-  const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const env = { url, auth, serve, sim, conf };
-  env.cleanup = async () => {
-    for (const p of [env.serve, sim]) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    }
-    await Promise.all([env.serve.exited, sim.exited]);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return env;
-}
 
 async function send(env, to, text) {
   const r = await fetch(new URL('v1/messages', env.url), {
@@ -84,7 +35,7 @@ async function waitStatus(env, id, states, ms = 10000) {
 }
 
 test('a message goes through the simulator and ends delivered, its history explaining each step', async () => {
-  const env = await setup(['--receipt-delay', '0', '--delivery-rate', '1', '--reply-rate', '0']);
+  const env = await startPipeline(['--receipt-delay', '0', '--delivery-rate', '1', '--reply-rate', '0']);
   try {
     const id = await send(env, '+33612345678', 'Votre colis arrive demain.');
     const m = await waitStatus(env, id, ['delivered']);
@@ -103,7 +54,7 @@ test('a message goes through the simulator and ends delivered, its history expla
 
 test('SIGTERM with a batch in flight: serve drains and exits 0; restarted, it finds nothing left submitting and delivers the rest', async () => {
   // A slow operator: 20 submit_sm a second, receipts after 2 s.
-  const env = await setup(['--receipt-delay', '2s', '--throttle', '20', '--delivery-rate', '1', '--reply-rate', '0']);
+  const env = await startPipeline(['--receipt-delay', '2s', '--throttle', '20', '--delivery-rate', '1', '--reply-rate', '0']);
   try {
     const ids = [];
     for (let i = 0; i < 60; i++) ids.push(await send(env, `+336123456${String(i).padStart(2, '0')}`, `n ${i}`));

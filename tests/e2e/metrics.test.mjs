@@ -3,32 +3,13 @@
 // to `relais smsc-sim` after a message went through. Bounded polls, no sleep.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, relais } from './lib.mjs';
+import { relais, spawnWaiting, startPipeline } from './lib.mjs';
 
 const STATES = ['draft', 'scheduled', 'queued', 'submitting', 'submitted', 'delivered',
   'partially_delivered', 'failed', 'expired', 'rejected', 'cancelled', 'retrying', 'unknown'];
-
-// Starts `relais ...args` and resolves ready with the first match of re in its log.
-function spawnWaiting(args, re, what) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} in 10 s:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = re.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
-  });
-  ready.catch(() => {});
-  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-  return { child, ready, exited, log: () => log };
-}
 
 async function stop(...procs) {
   for (const p of procs) {
@@ -90,27 +71,12 @@ test('GET /metrics without a route: every state at 0, build info, no route famil
 });
 
 test('GET /metrics with a route: the route is up and the delivered message is counted', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'relais-met-'));
-  const sim = spawnWaiting(['smsc-sim', '--port', '0', '--receipt-delay', '0', '--delivery-rate', '1', '--reply-rate', '0'],
-    /msg=listening url=smpp:\/\/\S+:(\d+)/, 'sim listening');
-  let serve = null;
+  const env = await startPipeline(['--receipt-delay', '0', '--delivery-rate', '1', '--reply-rate', '0']);
   try {
-    const port = await sim.ready;
-    const conf = path.join(dir, 'relais.conf');
-    writeFileSync(conf, [
-      '[store]', `path = ${path.join(dir, 'relais.db')}`, 'synchronous = normal',
-      '[billing]', 'default_price = 0', 'prices = ',
-      '[route sim]', 'host = 127.0.0.1', `port = ${port}`, 'system_id = relais', 'password = relais',
-      'reconnect_min = 100ms', '',
-    ].join('\n'));
-    const k = relais(['keys', 'create', '--account', 'acme', '--config', conf]);
-    assert.equal(k.code, 0, k.stderr);
-    const key = k.stdout.split('\n')[0].trim();
-    serve = spawnWaiting(['serve', '--config', conf, '--port', '0'], /msg=listening url=(\S+)/, 'serve listening');
-    const url = await serve.ready;
+    const url = env.url;
     const r = await fetch(new URL('v1/messages', url), {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: env.auth,
       body: JSON.stringify({ to: '+33612345678', text: 'Votre colis arrive demain.', from: 'RELAIS' }),
     });
     assert.equal(r.status, 202, await r.text());
@@ -133,7 +99,6 @@ test('GET /metrics with a route: the route is up and the delivered message is co
     assert.equal(m.types.get('relais_dispatch_claimed_total'), 'counter');
     assert.equal(m.types.get('relais_route_up'), 'gauge');
   } finally {
-    await stop(...[serve, sim].filter(Boolean));
-    rmSync(dir, { recursive: true, force: true });
+    await env.cleanup();
   }
 });

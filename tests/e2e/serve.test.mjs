@@ -3,26 +3,14 @@
 // with bounded polls, never a sleep-and-hope.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, relais } from './lib.mjs';
+import { relais, spawnWaiting } from './lib.mjs';
 
 function start(args) {
-  const child = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const listening = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in 10 s:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = /msg=listening url=(\S+)/.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)); });
-  });
-  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
-  return { child, listening, exited, log: () => log };
+  const s = spawnWaiting(['serve', ...args]);
+  return { ...s, listening: s.ready };
 }
 
 test('serve creates and migrates the store, answers health and JSON 404, stops on SIGTERM', async () => {
