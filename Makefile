@@ -18,7 +18,7 @@ FUZZ     ?=
 OPT      ?= -O2
 FUZZ_SECONDS ?= 60
 
-PKGS      := jansson sqlite3 libmicrohttpd libuv libsodium
+PKGS      := jansson sqlite3 libmicrohttpd libuv libsodium icu-uc icu-i18n
 TEST_PKGS := cmocka
 
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Werror
@@ -26,7 +26,7 @@ CPPFLAGS  := -D_GNU_SOURCE -Isrc -MMD -MP
 RL_CFLAGS := -std=c11 $(OPT) -g $(WARN) -Wstrict-prototypes $(shell pkg-config --cflags $(PKGS))
 RL_CXXFLAGS := -std=c++17 $(OPT) -g $(WARN)
 RL_LDFLAGS  :=
-LIBS      := $(shell pkg-config --libs $(PKGS)) -lphonenumber -lstdc++ -lm -lpthread
+LIBS      := $(shell pkg-config --libs $(PKGS)) -lcsv -lphonenumber -lstdc++ -lm -lpthread
 
 ifneq ($(SANITIZE),)
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

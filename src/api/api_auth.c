@@ -3,6 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <uv.h>
+
+#include "api/api_config.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "core/banned.h"
@@ -42,7 +45,7 @@ bool api_auth(struct api_request *rq, struct api_response *rs)
         return false;
     }
     int64_t account = 0;
-    int rc = store_key_lookup(rq->store, key, &account, NULL);
+    int rc = store_key_lookup(rq->store, key, &account, &rq->key_id);
     if (rc == RL_ENOTFOUND) {
         unauthorized(rs, "invalid_token", "unknown or revoked API key");
         return false;
@@ -53,5 +56,16 @@ bool api_auth(struct api_request *rq, struct api_response *rs)
         return false;
     }
     rq->account_id = account;
+    uint64_t wait = rq->cfg && rq->cfg->limit
+                        ? api_ratelimit_take(rq->cfg->limit, rq->key_id, uv_hrtime() / 1000000)
+                        : 0;
+    if (wait) {
+        api_error(rs, 429, "rate_limited", NULL,
+                  "this key made more than %lld requests in the last second (http.rate_limit); "
+                  "retry in %llu ms",
+                  (long long)rq->cfg->rate_limit, (unsigned long long)wait);
+        api_header_add(rs, "Retry-After", "%llu", (unsigned long long)((wait + 999) / 1000));
+        return false;
+    }
     return true;
 }

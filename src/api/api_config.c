@@ -19,6 +19,14 @@ static int from_cfg(struct api_config *ac, const struct cfg *c, struct rl_err *e
     ac->max_parts = (size_t)c->text_max_parts;
     ac->ref_bits = c->text_concat_ref == CFG_TEXT_CONCAT_REF_16 ? 16 : 8;
     ac->smart_encoding = c->text_smart_encoding;
+    ac->rate_limit = c->http_rate_limit;
+    if (c->http_rate_limit > 0)
+        ac->limit = api_ratelimit_new((double)c->http_rate_limit, (double)c->http_rate_limit);
+    int crc = campaign_config_init(&ac->campaigns, c, err);
+    if (crc != 0) {
+        api_config_release(ac);
+        return crc;
+    }
     return 0;
 }
 
@@ -41,4 +49,7 @@ void api_config_release(struct api_config *ac)
     if (!ac)
         return;
     billing_table_release(&ac->billing);
+    campaign_config_release(&ac->campaigns);
+    api_ratelimit_free(ac->limit);
+    ac->limit = NULL;
 }

@@ -7,7 +7,9 @@
 
 #include "core/cfg.h"
 #include "core/err.h"
+#include "api/api_ratelimit.h"
 #include "domain/billing.h"
+#include "domain/campaign.h"
 
 /* What the API's handlers need of the configuration, read once at start so
  * that a request never parses a price list. Caller-owned. */
@@ -18,6 +20,10 @@ struct api_config {
     size_t max_parts;             /* text.max_parts */
     unsigned ref_bits;            /* text.concat_ref: 8 or 16 (changes segment counts) */
     bool smart_encoding;          /* text.smart_encoding: the default of the request field */
+    struct api_ratelimit *limit;  /* owned: http.rate_limit per key; NULL: none */
+    int64_t rate_limit;           /* http.rate_limit, for the 429's message */
+    /* owned: [campaigns] and [rules] */
+    struct campaign_config campaigns;
 };
 
 /* Fills ac from c (borrowed; NULL: the built-in defaults). Returns 0, or

@@ -72,6 +72,47 @@ static int route_gauge(struct buf *out, const struct dispatch_stats *ds, const c
     return rc;
 }
 
+/* One route's series of a histogram: cumulative buckets with le in seconds,
+ * then _sum (seconds) and _count, as the Prometheus text format has them. */
+static int hist_series(struct buf *out, const char *name, const char *route, const struct hist *h)
+{
+    int rc = 0;
+    uint64_t cum = 0;
+    for (size_t b = 0; rc == 0 && b < HIST_BUCKETS; b++) {
+        cum += h->bucket[b];
+        int64_t ms = hist_bound_ms(b);
+        rc = buf_addf(out, "%s_bucket{route=\"", name);
+        if (rc == 0)
+            rc = api_metrics_label(out, route);
+        if (rc == 0 && ms < 0)
+            rc = buf_addf(out, "\",le=\"+Inf\"} %" PRIu64 "\n", cum);
+        else if (rc == 0)
+            rc = buf_addf(out, "\",le=\"%g\"} %" PRIu64 "\n", (double)ms / 1000.0, cum);
+    }
+    const char *part[2] = {"_sum", "_count"};
+    for (int k = 0; rc == 0 && k < 2; k++) {
+        rc = buf_addf(out, "%s%s{route=\"", name, part[k]);
+        if (rc == 0)
+            rc = api_metrics_label(out, route);
+        if (rc == 0 && k == 0)
+            rc = buf_addf(out, "\"} %.6f\n", (double)h->sum_us / 1e6);
+        else if (rc == 0)
+            rc = buf_addf(out, "\"} %" PRIu64 "\n", h->count);
+    }
+    return rc;
+}
+
+static int route_hist(struct buf *out, const struct dispatch_stats *ds, const char *name,
+                      const char *help, bool receipt)
+{
+    int rc = header(out, name, "histogram", help);
+    for (size_t i = 0; rc == 0 && i < ds->nroutes && i < CFG_ROUTES_MAX; i++) {
+        const struct dispatch_route_stats *r = &ds->routes[i];
+        rc = hist_series(out, name, r->name, receipt ? &r->receipt_latency : &r->resp_latency);
+    }
+    return rc;
+}
+
 static int counter(struct buf *out, const char *name, const char *help, uint64_t v)
 {
     int rc = header(out, name, "counter", help);
@@ -108,6 +149,13 @@ static int dispatcher(struct buf *out, const struct dispatch_stats *ds)
     if (rc == 0)
         rc = route_gauge(out, ds, "relais_route_queued", "Parts waiting for the route's window.",
                          ROUTE_QUEUED);
+    if (rc == 0)
+        rc = route_hist(out, ds, "relais_submit_response_seconds",
+                        "From a submit_sm sent to its submit_sm_resp, by route.", false);
+    if (rc == 0)
+        rc = route_hist(out, ds, "relais_submit_receipt_seconds",
+                        "From the accepted submit_sm sent to its final delivery receipt, by route.",
+                        true);
     for (size_t i = 0; rc == 0 && i < sizeof(c) / sizeof(c[0]); i++)
         rc = counter(out, c[i].name, c[i].help, c[i].v);
     if (rc == 0)

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "dispatch/retry.h"
+#include "domain/csvimport.h"
 #include "text/segment.h"
 #include "text/sender.h"
 #include "text/smartenc.h"
@@ -46,7 +47,11 @@ static int read_to(const struct api_config *cfg, const json_t *obj, struct api_m
     struct phone_info pi;
     struct rl_err err = {0};
     const char *region = cfg->default_region[0] ? cfg->default_region : NULL;
-    int rc = phone_parse(json_string_value(v), json_string_length(v), region, &pi, &err);
+    /* The import's check: the same answers as libphonenumber (its tests compare
+     * them), a table lookup for the common French spellings instead of ~20 µs
+     * of regular expressions, and French overseas numbers written nationally
+     * (0692…) read as the French user means them. */
+    int rc = csvimport_phone(json_string_value(v), json_string_length(v), region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", "to", "%s", err.msg);
     if (rc != 0)

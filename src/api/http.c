@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api_config.h"
+#include "api/api_contacts.h"
 #include "api/router.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -28,6 +29,7 @@ struct http_server {
 struct request {
     struct buf body;
     bool too_big;
+    struct api_import *import; /* a body streamed chunk by chunk (api_import_streams) */
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
@@ -83,10 +85,28 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c, const char
     }
     rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     rq.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    rq.accept_language = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, &rq);
     rq.body = q->body.len ? q->body.data : NULL;
     rq.body_len = q->body.len;
     api_handle(&rq, rs);
+}
+
+/* A contacts import reads its body as it comes, whatever its size, instead of
+ * gathering it under http.max_body. Its key, query and declared length are
+ * checked on the headers: a refusal is answered before the body is read. */
+static bool stream_begin(struct http_server *h, struct MHD_Connection *c, const char *method,
+                         const char *url, struct request *q, struct api_response *rs)
+{
+    struct api_request rq = {
+        .method = method, .path = url, .store = h->store, .cfg = &h->cfg, .dispatch = h->dispatch};
+    const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, &rq);
+    q->import =
+        api_import_begin(&rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+                         len ? strtoll(len, NULL, 10) : -1, rs);
+    return q->import != NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -100,6 +120,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q = xcalloc(1, sizeof(*q));
         buf_init(&q->body, h->max_body);
         *req = q;
+        if (api_import_streams(method, url)) {
+            struct api_response rs;
+            memset(&rs, 0, sizeof(rs));
+            if (!stream_begin(h, c, method, url, q, &rs))
+                return respond(c, &rs);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size && q->import) {
+        /* After a failure the rest is read and dropped; finish answers why. */
+        api_import_feed(q->import, upload_data, *upload_size);
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size) {
@@ -112,7 +144,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     struct api_response rs;
     memset(&rs, 0, sizeof(rs));
-    dispatch(h, c, method, url, q, &rs);
+    if (q->import) {
+        api_import_finish(q->import, &rs);
+        q->import = NULL;
+    } else {
+        dispatch(h, c, method, url, q, &rs);
+    }
     return respond(c, &rs);
 }
 
@@ -122,6 +159,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req,
     struct request *q = *req;
     (void)cls, (void)c, (void)why;
     if (q) {
+        api_import_abort(q->import); /* a connection lost midway */
         buf_release(&q->body);
         free(q);
         *req = NULL;

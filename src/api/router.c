@@ -4,9 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_account.h"
 #include "api/api_auth.h"
+#include "api/api_campaigns.h"
+#include "api/api_contacts.h"
+#include "api/api_lists.h"
 #include "api/api_messages.h"
 #include "api/api_metrics.h"
+#include "api/api_optouts.h"
+#include "api/api_unsub.h"
 #include "core/version.h"
 #include "store/store.h"
 #include "core/banned.h"
@@ -29,17 +35,52 @@ static void get_openapi(const struct api_request *rq, struct api_response *rs)
     rs->raw_len = api_openapi_json_len;
 }
 
-/* Public: health, metrics and this document. Everything else needs a key. A literal
- * segment ("batch") comes before the {id} that would also match it. */
+/* Public: health, metrics, this document and the opt-out page. Everything else needs a key. A
+ * literal segment ("batch") comes before the {id} that would also match it. */
 static const struct api_route routes[] = {
     {"GET", "/v1/health", get_health, false},
     {"GET", "/openapi.json", get_openapi, false},
     {"GET", "/metrics", api_metrics_get, false},
     {"POST", "/v1/messages", api_messages_create, true},
     {"GET", "/v1/messages", api_messages_list, true},
+    {"GET", "/v1/account", api_account_get, true},
     {"POST", "/v1/messages/batch", api_messages_batch, true},
     {"GET", "/v1/messages/{id}", api_messages_get, true},
     {"DELETE", "/v1/messages/{id}", api_messages_cancel, true},
+    {"GET", "/v1/optouts", api_optouts_list, true},
+    {"POST", "/v1/optouts", api_optouts_create, true},
+    {"GET", "/v1/optouts/{number}", api_optouts_get, true},
+    {"DELETE", "/v1/optouts/{number}", api_optouts_delete, true},
+    {"POST", "/v1/optins", api_optins_create, true},
+    {"GET", "/v1/consent/settings", api_consent_settings_get, true},
+    {"PATCH", "/v1/consent/settings", api_consent_settings_patch, true},
+    /* The opt-out page: the signed token in the path is its credential. */
+    {"GET", "/u/{token}", api_unsub_get, false},
+    {"POST", "/u/{token}", api_unsub_post, false},
+    {"POST", "/v1/contacts", api_contacts_create, true},
+    {"GET", "/v1/contacts", api_contacts_list, true},
+    {"POST", "/v1/contacts/import", api_contacts_import, true},
+    {"GET", "/v1/contacts/{id}", api_contacts_get, true},
+    {"PATCH", "/v1/contacts/{id}", api_contacts_update, true},
+    {"DELETE", "/v1/contacts/{id}", api_contacts_delete, true},
+    {"POST", "/v1/lists", api_lists_create, true},
+    {"GET", "/v1/lists", api_lists_list, true},
+    {"GET", "/v1/lists/{id}", api_lists_get, true},
+    {"PATCH", "/v1/lists/{id}", api_lists_update, true},
+    {"DELETE", "/v1/lists/{id}", api_lists_delete, true},
+    {"GET", "/v1/lists/{id}/contacts", api_lists_members, true},
+    {"POST", "/v1/lists/{id}/contacts", api_lists_members_add, true},
+    {"DELETE", "/v1/lists/{id}/contacts", api_lists_members_remove, true},
+    {"POST", "/v1/campaigns", api_campaigns_create, true},
+    {"GET", "/v1/campaigns", api_campaigns_list, true},
+    {"GET", "/v1/campaigns/{id}", api_campaigns_get, true},
+    {"GET", "/v1/campaigns/{id}/summary", api_campaigns_summary, true},
+    {"POST", "/v1/campaigns/{id}/test", api_campaigns_test, true},
+    {"POST", "/v1/campaigns/{id}/launch", api_campaigns_launch, true},
+    {"POST", "/v1/campaigns/{id}/pause", api_campaigns_pause, true},
+    {"POST", "/v1/campaigns/{id}/resume", api_campaigns_resume, true},
+    {"POST", "/v1/campaigns/{id}/cancel", api_campaigns_cancel, true},
+    {"GET", "/v1/campaigns/{id}/report", api_campaigns_report, true},
 };
 
 const struct api_route *router_routes(size_t *n)

@@ -37,12 +37,14 @@ struct api_request {
     bool query_overflow;         /* more than API_QUERY_MAX parameters came */
     const char *authorization;   /* the Authorization header (borrowed), or NULL */
     const char *idempotency_key; /* the Idempotency-Key header (borrowed), or NULL */
+    const char *accept_language; /* the Accept-Language header (borrowed), or NULL */
     const char *body;            /* borrowed; NUL-terminated; may be NULL */
     size_t body_len;
     struct store *store;          /* borrowed */
     const struct api_config *cfg; /* borrowed; what handlers need of the configuration */
     struct dispatch *dispatch;    /* borrowed; NULL when no route is configured */
     int64_t account_id;           /* set by authentication on routes that require it */
+    int64_t key_id;               /* the API key's id, with account_id */
 };
 
 struct api_header {

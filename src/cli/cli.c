@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "domain/billing.h"
+#include "domain/rules.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -73,7 +75,33 @@ int cli_load_config(const char *cmd, const char *path, struct cfg *c, const char
         *used = path;
     if (path && cfg_load_file(c, path, &err) != 0)
         return cli_fail(cmd, "%s", err.msg);
+    return cli_check_config(cmd, path, c);
+}
+
+int cli_check_config(const char *cmd, const char *path, const struct cfg *c)
+{
+    struct rl_err err = {0};
+    /* [rules] values are window specs, a language cfg.c does not speak: checked
+     * here so that a bad one stops every command, config --check included. */
+    struct rules_config rc;
+    if (rules_config_init(&rc, c, &err) != 0)
+        return cli_fail(cmd, "%s: %s", path ? path : "built-in defaults", err.msg);
+    rules_config_release(&rc);
+    /* [billing] amounts and price lists, likewise. */
+    struct billing_table bt;
+    if (billing_table_init_cfg(&bt, c, &err) != 0)
+        return cli_fail(cmd, "%s: %s", path ? path : "built-in defaults", err.msg);
+    billing_table_release(&bt);
     return CLI_OK;
+}
+
+void cli_store_tune(const struct cfg *c, struct store *s)
+{
+    int64_t low = 0;
+    /* Checked with the rest of [billing] when the configuration was loaded. */
+    if (billing_amount_parse(c->billing_low_balance, strlen(c->billing_low_balance),
+                             BILLING_AMOUNT_MAX, &low) == 0)
+        store_set_low_balance(s, low);
 }
 
 int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct store **out)
@@ -83,5 +111,6 @@ int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct 
                             c->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
     if (store_open(&so, out, &err) != 0)
         return cli_fail(cmd, "%s", err.msg);
+    cli_store_tune(c, *out);
     return CLI_OK;
 }

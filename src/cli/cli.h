@@ -43,6 +43,8 @@ int cli_smpp_send(int argc, char **argv);
 int cli_accounts(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_contacts(int argc, char **argv);
+int cli_when(int argc, char **argv);
 
 /* Loads path, or relais.conf from the current directory if path is NULL and
  * there is one, or else keeps the defaults; c must be initialised. *used (if
@@ -54,6 +56,11 @@ struct store;
 /* Opens (and migrates) the store of c, or the file db when not NULL (a --db
  * option). Returns CLI_OK with *out (close with store_close), or CLI_FAIL
  * after printing the error. */
+/* Applies the configuration's store settings (the low-balance threshold) to s. */
+void cli_store_tune(const struct cfg *c, struct store *s);
+/* Checks what cfg.c cannot (window specs, amounts, price lists) in c, loaded
+ * from path (NULL: the defaults); again after --set overrides. */
+int cli_check_config(const char *cmd, const char *path, const struct cfg *c);
 int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct store **out);
 
 #endif

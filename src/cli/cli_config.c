@@ -114,8 +114,8 @@ int cli_config(int argc, char **argv)
         return cfg_doc_markdown(stdout) == 0 ? CLI_OK : cli_fail("config", "cannot write");
     cfg_init(&c);
     rc = cli_load_config("config", a.file, &c, &a.file);
-    if (rc == CLI_OK)
-        rc = apply_sets(&c, &a);
+    if (rc == CLI_OK && a.nsets && (rc = apply_sets(&c, &a)) == CLI_OK)
+        rc = cli_check_config("config", a.file, &c);
     if (rc == CLI_OK && a.action == ACT_PRINT && cfg_print(&c, stdout) != 0)
         rc = cli_fail("config", "cannot write the configuration");
     if (rc == CLI_OK && a.action == ACT_CHECK)

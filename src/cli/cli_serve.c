@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
+#include "domain/consent.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -90,7 +91,8 @@ static int release_stale(struct store *store)
 }
 
 /* Starts the dispatcher when a route is configured; *d stays NULL otherwise. */
-static int start_dispatch(struct cfg *c, struct store *store, struct dispatch **d)
+static int start_dispatch(struct cfg *c, struct store *store, struct consent *cons,
+                          struct dispatch **d)
 {
     struct rl_err err = {0};
     *d = NULL;
@@ -98,7 +100,12 @@ static int start_dispatch(struct cfg *c, struct store *store, struct dispatch **
         log_info("serve", "dispatcher_idle", "reason=no_routes");
         return 0;
     }
-    struct dispatch_opts o = {.store = store, .cfg = c};
+    struct dispatch_opts o = {.store = store,
+                              .cfg = c,
+                              .opted_out = consent_dispatch_opted_out,
+                              .consent_ud = cons,
+                              .inbound = consent_dispatch_inbound,
+                              .inbound_ud = cons};
     if (dispatch_start(&o, d, &err) != 0)
         return cli_fail("serve", "%s", err.msg);
     return 0;
@@ -109,25 +116,33 @@ static int run(struct cfg *c)
     struct store *store = NULL;
     struct http_server *http = NULL;
     struct dispatch *dsp = NULL;
+    struct consent cons;
     struct rl_err err = {0};
     struct store_opts so = {c->store_path, c->store_synchronous == CFG_STORE_SYNCHRONOUS_FULL};
     if (store_open(&so, &store, &err) != 0)
         return cli_fail("serve", "%s", err.msg);
+    cli_store_tune(c, store);
+    if (consent_init(&cons, store, c, &err) != 0) {
+        store_close(store);
+        return cli_fail("serve", "%s", err.msg);
+    }
     int rc = release_stale(store) != 0 ? cli_fail("serve", "cannot release stale messages")
-                                       : start_dispatch(c, store, &dsp);
+                                       : start_dispatch(c, store, &cons, &dsp);
     if (rc != 0) {
+        consent_release(&cons);
         store_close(store);
         return rc;
     }
     struct http_opts ho = {.listen = c->http_listen,
                            .port = (uint16_t)c->http_port,
-                           .threads = 2,
+                           .threads = (unsigned)c->http_threads,
                            .max_body = (size_t)c->http_max_body,
                            .store = store,
                            .cfg = c,
                            .dispatch = dsp};
     if (http_server_start(&ho, &http, &err) != 0) {
         dispatch_free(dsp);
+        consent_release(&cons);
         store_close(store);
         return cli_fail("serve", "%s", err.msg);
     }
@@ -140,6 +155,7 @@ static int run(struct cfg *c)
     dispatch_stop(dsp);     /* bounded: drains the routes, writes every outcome */
     http_server_stop(http); /* before dispatch_free: GET /metrics reads dsp */
     dispatch_free(dsp);
+    consent_release(&cons);
     store_close(store);
     log_info("serve", "stopped", "%s", "");
     return CLI_OK;
@@ -167,6 +183,8 @@ int cli_serve(int argc, char **argv)
         if (cfg_set(&c, a.sets[i][0], a.sets[i][1], &err) != 0)
             rc = cli_usage("serve", "%s", err.msg);
     }
+    if (rc == CLI_OK && a.nsets)
+        rc = cli_check_config("serve", a.config, &c);
     if (rc == CLI_OK) {
         log_set_level(cfg_log_level(&c));
         rc = run(&c);

@@ -276,9 +276,11 @@ static void on_failed(void *ud, uint64_t ref, unsigned part, uint32_t status,
         finish(x);
 }
 
-static void on_receipt(void *ud, uint64_t ref, unsigned part, const struct smpp_receipt *r)
+static void on_receipt(void *ud, uint64_t ref, unsigned part, unsigned nparts,
+                       const struct smpp_receipt *r)
 {
     struct send *x = ud;
+    (void)nparts;
     if (ref != MSG_REF)
         return;
     x->parts[part].dlr = r->state;
@@ -605,7 +607,7 @@ static int parse_args(struct send *x, int argc, char **argv, unsigned *wait_s)
 static int run(struct send *x, unsigned wait_s)
 {
     static const struct smpp_session_cbs cbs = {on_state, on_accepted, on_failed, on_receipt,
-                                                on_done,  on_inbound,  NULL};
+                                                on_done,  on_inbound,  NULL,      NULL};
     x->early = json_array();
     uv_loop_init(&x->loop);
     uv_timer_init(&x->loop, &x->guard);

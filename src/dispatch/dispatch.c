@@ -76,6 +76,22 @@ static bool credit_refused(struct dispatch *d, struct credit *cache, size_t *nca
     return true;
 }
 
+/* The timing rules and the message's campaign (paused, cancelled): see
+ * campaign.h's gate. */
+static enum dsp_verdict gate_verdict(struct dispatch *d, size_t i, int64_t now, int64_t until,
+                                     size_t *held)
+{
+    switch (campaign_gate_check(d->gate, i, now, until)) {
+    case CAMPAIGN_GATE_EXPIRE:
+        return DSP_EXPIRE;
+    case CAMPAIGN_GATE_HELD:
+        (*held)++;
+        return DSP_DEFER;
+    default:
+        return DSP_SEND;
+    }
+}
+
 static void claim_work(uv_work_t *req)
 {
     struct dsp_claim *c = req->data;
@@ -84,7 +100,11 @@ static void claim_work(uv_work_t *req)
     size_t ncache = 0;
     c->now = dsp_now_ms();
     c->rc = store_claim_due(d->store, c->now, c->limit, c->msgs, &c->n, &c->err);
-    for (size_t i = 0; c->rc == 0 && i < c->n; i++) {
+    if (c->rc != 0 || c->n == 0)
+        return;
+    campaign_gate_begin(d->gate, d->store, c->msgs, c->n);
+    size_t held = 0;
+    for (size_t i = 0; i < c->n; i++) {
         const struct store_message *m = &c->msgs[i];
         c->valid_until[i] = valid_until(d, m);
         if (c->now > c->valid_until[i])
@@ -95,8 +115,13 @@ static void claim_work(uv_work_t *req)
         else if (credit_refused(d, cache, &ncache, m))
             c->verdict[i] = DSP_NO_CREDIT;
         else
-            c->verdict[i] = DSP_SEND;
+            c->verdict[i] = gate_verdict(d, i, c->now, c->valid_until[i], &held);
     }
+    /* Deferred, parked or cancelled before claim_after runs: not an attempt,
+     * and their next claim sees them at their new time. */
+    struct rl_err err = {0};
+    if (held)
+        campaign_gate_commit(d->gate, &err);
 }
 
 /* --- submission, on the loop ------------------------------------------------------ */
@@ -182,6 +207,14 @@ static void claim_apply(struct dispatch *d, struct dsp_claim *c, size_t i)
         dsp_fail(d, m->id, MSG_STATE_REJECTED, m->cost, MSG_REASON_INSUFFICIENT_CREDIT,
                  "account balance below zero");
         break;
+    case DSP_DEFER: {
+        int64_t at;
+        const char *why;
+        /* Written by the claim, unless that write failed: then retried. */
+        if (campaign_gate_fallback(d->gate, i, &at, &why))
+            dsp_requeue(d, m->id, m->cost, at, c->valid_until[i], why, NULL);
+        break;
+    }
     case DSP_SEND:
         if (d->stopping)
             dsp_requeue(d, m->id, m->cost, c->now, c->valid_until[i], "dispatcher_stopping", NULL);
@@ -271,6 +304,8 @@ static void publish(struct dispatch *d)
         rs->window = d->routes[i].window;
         rs->window_used = s.window_used;
         rs->queued = s.queued;
+        rs->resp_latency = s.resp_latency;
+        rs->receipt_latency = s.receipt_latency;
     }
     pthread_mutex_lock(&d->sh.mu);
     d->st.store_errors = d->sh.store_errors;
@@ -333,11 +368,17 @@ void dsp_maybe_finish(struct dispatch *d)
     uv_close((uv_handle_t *)&d->guard, NULL);
     uv_close((uv_handle_t *)&d->stop_async, NULL);
     uv_close((uv_handle_t *)&d->flush, NULL);
+    /* Commits still to come must not wake a closed handle. */
+    pthread_mutex_lock(&d->sh.mu);
+    d->sh.acks_open = false;
+    pthread_mutex_unlock(&d->sh.mu);
+    uv_close((uv_handle_t *)&d->acks_async, NULL);
 }
 
 static void *thread_main(void *arg)
 {
     struct dispatch *d = arg;
+    pthread_setname_np(pthread_self(), "rl-dispatch"); /* for top -H and perf */
     uv_run(&d->loop, UV_RUN_DEFAULT);
     log_info("dispatch", "stopped",
              "claimed=%llu submitted=%llu accepted=%llu failed=%llu rejected=%llu retried=%llu "
@@ -394,8 +435,11 @@ static void handles_init(struct dispatch *d)
     uv_timer_init(&d->loop, &d->tick);
     uv_timer_init(&d->loop, &d->guard);
     uv_async_init(&d->loop, &d->stop_async, on_stop);
+    uv_async_init(&d->loop, &d->acks_async, dsp_on_commits);
     uv_check_init(&d->loop, &d->flush);
-    d->tick.data = d->guard.data = d->stop_async.data = d->flush.data = d;
+    d->tick.data = d->guard.data = d->stop_async.data = d->flush.data = d->acks_async.data = d;
+    d->sh.acks_async = &d->acks_async;
+    d->sh.acks_open = true;
     uv_timer_start(&d->tick, on_tick, d->o.tick_ms, d->o.tick_ms);
     uv_check_start(&d->flush, on_flush);
     d->claim.d = d;
@@ -435,10 +479,21 @@ int dispatch_start(const struct dispatch_opts *o, struct dispatch **out, struct 
         return rc;
     }
     d->o = *o;
+    /* The options win (tests set them); else [dispatch] in the configuration. */
+    if (!d->o.inflight_max)
+        d->o.inflight_max = (size_t)o->cfg->dispatch_inflight;
+    if (!d->o.batch_max)
+        d->o.batch_max = (size_t)o->cfg->dispatch_claim_batch;
     opts_defaults(&d->o);
     d->store = o->store;
     retry_policy_from_cfg(&d->policy, o->cfg);
     d->validity_ms = o->cfg->dispatch_validity_ms;
+    rc = campaign_gate_new(o->cfg, d->o.batch_max, &d->gate, err);
+    if (rc != 0) {
+        route_table_release(&d->table);
+        free(d);
+        return rc;
+    }
     pthread_mutex_init(&d->sh.mu, NULL);
     pthread_cond_init(&d->sh.cond, NULL);
     uv_loop_init(&d->loop);
@@ -493,6 +548,7 @@ void dispatch_free(struct dispatch *d)
     free(d->claim.msgs);
     free(d->claim.verdict);
     free(d->claim.valid_until);
+    campaign_gate_free(d->gate);
     free(d->routes);
     free(d->up);
     route_table_release(&d->table);

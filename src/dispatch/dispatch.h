@@ -7,6 +7,7 @@
 
 #include "core/cfg.h"
 #include "core/err.h"
+#include "core/hist.h"
 #include "store/store.h"
 
 /* The dispatcher: claims due messages from the store in batches, applies the
@@ -36,6 +37,13 @@ typedef bool dispatch_opted_out_fn(void *ud, int64_t account_id, const char *to)
 /* The placeholder until the consent module exists: nobody is opted out. */
 bool dispatch_consent_none(void *ud, int64_t account_id, const char *to);
 
+/* The inbound hook: stores one inbound message as store_inbound_submit(store,
+ * in, false, done, ctx) does, adding in the same commit whatever it implies
+ * (a STOP's opt-out: domain/consent.h). Called on the dispatcher's loop; may
+ * block while the store's queue is full. Borrows in for the call. */
+typedef int dispatch_inbound_fn(void *ud, const struct store_inbound *in, store_done_fn done,
+                                void *ctx);
+
 /* Caller-owned; dispatch_start copies what it keeps. */
 struct dispatch_opts {
     struct store *store;              /* borrowed; must outlive the dispatcher */
@@ -50,6 +58,8 @@ struct dispatch_opts {
     uint64_t stop_timeout_ms;         /* dispatch_stop's bound; 0: 15000 */
     dispatch_opted_out_fn *opted_out; /* NULL: dispatch_consent_none */
     void *consent_ud;
+    dispatch_inbound_fn *inbound; /* NULL: store_inbound_submit */
+    void *inbound_ud;
 };
 
 #define DISPATCH_ROUTE_NAME_MAX CFG_ROUTE_NAME_MAX
@@ -57,9 +67,10 @@ struct dispatch_opts {
 struct dispatch_route_stats {
     char name[DISPATCH_ROUTE_NAME_MAX + 1];
     bool up;
-    uint32_t window;      /* configured */
-    uint32_t window_used; /* submit_sm awaiting their response */
-    size_t queued;        /* parts waiting for the window */
+    uint32_t window;                           /* configured */
+    uint32_t window_used;                      /* submit_sm awaiting their response */
+    size_t queued;                             /* parts waiting for the window */
+    struct hist resp_latency, receipt_latency; /* see struct smpp_session_stats */
 };
 
 /* Counters since start; a snapshot published by the loop at every tick. */

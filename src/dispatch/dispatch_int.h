@@ -12,6 +12,7 @@
 #include "dispatch/dispatch.h"
 #include "dispatch/retry.h"
 #include "dispatch/route.h"
+#include "domain/campaign.h"
 #include "smpp/smpp_session.h"
 
 /* One route: its connector and what the dispatcher knows of it. */
@@ -35,8 +36,9 @@ struct dsp_flight {
     unsigned attempts; /* the store's count, this attempt included */
     unsigned route;
     unsigned nparts, naccepted, nfailed;
-    bool resent;     /* a part was sent more than once: possible duplicate */
-    bool failed_set; /* fail_status/fail_kind hold the first failure */
+    bool resent;        /* a part was sent more than once: possible duplicate */
+    unsigned throttled; /* parts refused by the SMSC's throttling, then resent */
+    bool failed_set;    /* fail_status/fail_kind hold the first failure */
     uint32_t fail_status;
     enum smpp_fail_kind fail_kind;
     char **opids; /* nparts operator ids (canonical keys), owned */
@@ -48,13 +50,21 @@ struct dsp_shared {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     size_t pending;  /* store operations submitted, not yet done */
-    size_t unstored; /* outcomes in those operations, not yet committed */
+    size_t unstored; /* outcomes in those operations that settle a claimed message */
+    /* The ack barrier's tickets: every store operation gets the next number
+     * when submitted; the writer commits them in that order, so done_gen is
+     * the last committed and everything before it is durable too. */
+    uint64_t submitted_gen, done_gen;
+    uv_async_t *acks_async; /* woken at each commit, while acks_open */
+    bool acks_open;
     struct dispatch_stats snap;
     uint64_t store_errors;
 };
 
-/* The send-time verdict on a claimed message, made on the thread pool. */
-enum dsp_verdict { DSP_SEND, DSP_EXPIRE, DSP_OPTED_OUT, DSP_NO_CREDIT };
+/* The send-time verdict on a claimed message, made on the thread pool.
+ * DSP_DEFER: held back by the timing rules or its campaign (campaign.h's
+ * gate), already written back by the claim. */
+enum dsp_verdict { DSP_SEND, DSP_EXPIRE, DSP_OPTED_OUT, DSP_NO_CREDIT, DSP_DEFER };
 
 struct dsp_claim {
     uv_work_t req;
@@ -82,10 +92,12 @@ struct dispatch {
     size_t nroutes;
     uv_timer_t tick, guard;
     uv_async_t stop_async;
+    uv_async_t acks_async; /* a commit happened: release the resps it covers */
     uv_check_t flush;
     bool stopping, finished;
     bool claim_busy;
     struct dsp_claim claim;
+    struct campaign_gate *gate; /* the timing check; used by the claim only */
     /* in flight: open addressing on the message id, cap a power of two */
     struct dsp_flight *fl;
     size_t fl_cap, fl_n;
@@ -123,6 +135,8 @@ void dsp_outbox_flush(struct dispatch *d, bool force);
  * resends the messages they stand for, so they count as in flight. */
 size_t dsp_unstored(struct dispatch *d);
 void dsp_outbox_release(struct dispatch *d);
+/* The loop's side of a commit: sends the deliver_sm_resp it made durable. */
+void dsp_on_commits(uv_async_t *a);
 /* Called by the loop once d->stopping and a route reported "stopped". */
 void dsp_maybe_finish(struct dispatch *d);
 

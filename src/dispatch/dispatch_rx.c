@@ -142,7 +142,8 @@ void dsp_outcome_push(struct dispatch *d, const struct store_outcome *o)
     c->operator_id = own_str(d, o->operator_id);
     c->raw = own_str(d, o->raw);
     c->reason = own_str(d, o->reason);
-    if (o->nparts) {
+    c->detail = own_str(d, o->detail);
+    if (o->nparts && o->operator_ids) {
         const char **ids = xcalloc(o->nparts, sizeof(*ids));
         for (size_t i = 0; i < o->nparts; i++)
             ids[i] = own_str(d, o->operator_ids[i]);
@@ -155,43 +156,84 @@ void dsp_outcome_push(struct dispatch *d, const struct store_outcome *o)
     }
 }
 
-/* One store operation of outcomes, for its completion to count them off. */
+/* One store operation (outcomes, or an inbound message), for its completion
+ * to count it off and release what its commit covers. */
 struct chunk {
     struct dsp_shared *sh;
-    size_t n;
+    size_t n;     /* outcomes in it that settle a claimed message (not receipts) */
+    uint64_t gen; /* its ticket */
 };
 
-/* On the store's writer thread: counts, logs, and lets dispatch_stop and the
- * ack barrier know. */
-static void outcomes_done(void *ctx, const struct store_result *r)
+/* On the store's writer thread, after the commit: counts, and lets
+ * dispatch_stop and the ack barrier know. The wake-up is sent under the lock
+ * so that the loop cannot close the handle in between. */
+static void chunk_done(struct chunk *c, size_t failed)
 {
-    struct chunk *c = ctx;
     struct dsp_shared *sh = c->sh;
-    if (r->rc != 0 || r->failed)
-        log_warn("dispatch", "outcomes_refused", "failed=%zu err=%s", r->failed, rl_errname(r->rc));
     pthread_mutex_lock(&sh->mu);
-    sh->store_errors += r->failed;
+    sh->store_errors += failed;
     sh->unstored -= c->n;
+    if (c->gen > sh->done_gen)
+        sh->done_gen = c->gen;
+    if (sh->acks_open)
+        uv_async_send(sh->acks_async);
     if (--sh->pending == 0)
         pthread_cond_broadcast(&sh->cond);
     pthread_mutex_unlock(&sh->mu);
     free(c);
 }
 
-static void pending_add(struct dispatch *d, size_t n)
+static void outcomes_done(void *ctx, const struct store_result *r)
 {
+    if (r->rc != 0 || r->failed)
+        log_warn("dispatch", "outcomes_refused", "failed=%zu err=%s", r->failed, rl_errname(r->rc));
+    chunk_done(ctx, r->failed);
+}
+
+/* A new chunk of n outcomes, counted as pending, with the next ticket. */
+static struct chunk *pending_add(struct dispatch *d, size_t n)
+{
+    struct chunk *c = xmalloc(sizeof(*c));
     pthread_mutex_lock(&d->sh.mu);
     d->sh.pending++;
     d->sh.unstored += n;
+    *c = (struct chunk){&d->sh, n, ++d->sh.submitted_gen};
     pthread_mutex_unlock(&d->sh.mu);
+    return c;
 }
 
-static void pending_cancel(struct dispatch *d, size_t n)
+/* The chunk just added was not submitted. Only the loop's thread adds, so
+ * its ticket is still the last one given: it is taken back. */
+static void pending_cancel(struct dispatch *d, struct chunk *c)
 {
     pthread_mutex_lock(&d->sh.mu);
     d->sh.pending--;
-    d->sh.unstored -= n;
+    d->sh.unstored -= c->n;
+    d->sh.submitted_gen--;
     pthread_mutex_unlock(&d->sh.mu);
+    free(c);
+}
+
+void dsp_on_commits(uv_async_t *a)
+{
+    struct dispatch *d = a->data;
+    pthread_mutex_lock(&d->sh.mu);
+    uint64_t done = d->sh.done_gen;
+    pthread_mutex_unlock(&d->sh.mu);
+    for (size_t i = 0; i < d->nroutes; i++)
+        smpp_session_acks_release(d->routes[i].s, done);
+}
+
+/* Outcomes of o[0..n) that settle a message claimed for sending: until they
+ * are committed, a kill -9 would send that message again. A receipt is not
+ * one (its message was already settled as submitted), so it does not count
+ * against the in-flight budget. */
+static size_t at_risk(const struct store_outcome *o, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += o[i].kind != STORE_OUTCOME_RECEIPT;
+    return k;
 }
 
 size_t dsp_unstored(struct dispatch *d)
@@ -199,7 +241,7 @@ size_t dsp_unstored(struct dispatch *d)
     pthread_mutex_lock(&d->sh.mu);
     size_t n = d->sh.unstored;
     pthread_mutex_unlock(&d->sh.mu);
-    return n + d->out_n;
+    return n + at_risk(d->out, d->out_n);
 }
 
 static void outbox_drop_front(struct dispatch *d, size_t n)
@@ -213,15 +255,12 @@ void dsp_outbox_flush(struct dispatch *d, bool force)
     size_t sent = 0;
     while (sent < d->out_n) {
         size_t n = d->out_n - sent < OUTBOX_CHUNK ? d->out_n - sent : OUTBOX_CHUNK;
-        struct chunk *c = xmalloc(sizeof(*c));
-        *c = (struct chunk){&d->sh, n};
-        pending_add(d, n);
+        struct chunk *c = pending_add(d, at_risk(d->out + sent, n));
         int rc = store_outcomes_try_submit(d->store, d->out + sent, n, outcomes_done, c);
         if (rc == -EBUSY && (force || d->out_n > OUTBOX_SOFT))
             rc = store_outcomes_submit(d->store, d->out + sent, n, outcomes_done, c);
         if (rc != 0) {
-            pending_cancel(d, n);
-            free(c);
+            pending_cancel(d, c);
             if (rc != -EBUSY)
                 log_error("dispatch", "outcomes_not_written", "n=%zu err=%s", n, rl_errname(rc));
             if (rc == -EBUSY)
@@ -304,7 +343,12 @@ static void on_state(void *ud, const struct smpp_session_event *ev)
 
 static void accepted_outcome(struct dispatch *d, struct dsp_flight *f)
 {
+    char detail[64] = "";
+    if (f->throttled)
+        snprintf(detail, sizeof(detail), "throttled=%u (sent again after the SMSC's pause)",
+                 f->throttled);
     struct store_outcome o = {.kind = STORE_OUTCOME_ACCEPTED,
+                              .detail = detail[0] ? detail : NULL,
                               .message_id = f->id,
                               .route = d->routes[f->route].name,
                               .operator_ids = (const char *const *)f->opids,
@@ -346,9 +390,9 @@ static void failed_outcome(struct dispatch *d, struct dsp_flight *f)
         dsp_fail(d, f->id, MSG_STATE_FAILED, f->cost, why, NULL);
         break;
     case RETRY_VERDICT_UNKNOWN:
-        /* It may have gone: never resent, not refunded. The store has no
-         * outcome for state unknown yet; failed says it did not come back. */
-        dsp_fail(d, f->id, MSG_STATE_FAILED, 0, why, "may_have_been_sent");
+        /* It may have gone: never resent, not refunded; unknown, and a
+         * receipt may still settle it (unknown → delivered is allowed). */
+        dsp_fail(d, f->id, MSG_STATE_UNKNOWN, 0, why, "may_have_been_sent");
         break;
     }
 }
@@ -389,6 +433,15 @@ static void on_accepted(void *ud, uint64_t ref, unsigned part, const char *messa
     f->naccepted++;
     f->resent = f->resent || attempts > 1;
     part_answered(r->d, f);
+}
+
+static void on_throttled(void *ud, uint64_t ref, unsigned part, uint32_t status)
+{
+    struct dsp_route *r = ud;
+    struct dsp_flight *f = flight_part(r->d, ref, part);
+    (void)status;
+    if (f)
+        f->throttled++;
 }
 
 static void on_failed(void *ud, uint64_t ref, unsigned part, uint32_t status,
@@ -432,12 +485,11 @@ static bool receipt_state(enum smpp_dlr_state s, enum msg_state *out)
     }
 }
 
-static void on_receipt(void *ud, uint64_t ref, unsigned part, const struct smpp_receipt *rc)
+static void on_receipt(void *ud, uint64_t ref, unsigned part, unsigned nparts,
+                       const struct smpp_receipt *rc)
 {
     struct dsp_route *r = ud;
     enum msg_state st;
-    (void)ref;
-    (void)part;
     if (!receipt_state(rc->state, &st))
         return;
     char key[SMPP_MESSAGE_ID_SIZE], reason[64], code[16];
@@ -445,7 +497,12 @@ static void on_receipt(void *ud, uint64_t ref, unsigned part, const struct smpp_
         snprintf(key, sizeof(key), "%s", rc->id);
     msgstate_reason_receipt(rc, reason, sizeof(reason));
     snprintf(code, sizeof(code), "%03d", rc->err);
+    /* The message and part when the connector still knew them: the store
+     * then updates that part directly instead of looking the id up. */
     struct store_outcome o = {.kind = STORE_OUTCOME_RECEIPT,
+                              .message_id = (int64_t)ref,
+                              .part = ref ? (int)part + 1 : 0,
+                              .nparts = ref ? nparts : 0,
                               .route = r->name,
                               .operator_id = key,
                               .state = st,
@@ -465,18 +522,13 @@ static void on_message_done(void *ud, uint64_t ref, enum smpp_msg_result result,
 
 static void inbound_done(void *ctx, const struct store_result *res)
 {
-    struct dsp_shared *sh = ctx;
     if (res->rc != 0)
         log_error("dispatch", "inbound_not_stored", "err=%s", rl_errname(res->rc));
-    pthread_mutex_lock(&sh->mu);
-    sh->store_errors += res->rc != 0;
-    if (--sh->pending == 0)
-        pthread_cond_broadcast(&sh->cond);
-    pthread_mutex_unlock(&sh->mu);
+    chunk_done(ctx, res->rc != 0);
 }
 
-/* Keywords, STOP and conversations come with their own issue; for now every
- * inbound message is stored as it came. */
+/* Every inbound message is stored as it came; the inbound hook adds what it
+ * implies (a STOP's opt-out) to the same commit. */
 static void on_inbound(void *ud, const struct smpp_mo *mo)
 {
     struct dsp_route *r = ud;
@@ -486,12 +538,13 @@ static void on_inbound(void *ud, const struct smpp_mo *mo)
                                .to = mo->destination_addr,
                                .text = mo->text ? mo->text : "",
                                .parts = (int)mo->received};
-    pending_add(d, 0);
+    struct chunk *c = pending_add(d, 0);
     /* Blocking when the writer's queue is full holds the deliver_sm_resp
      * back: the SMSC keeps the message rather than us losing it. */
-    int rc = store_inbound_submit(d->store, &in, false, inbound_done, &d->sh);
+    int rc = d->o.inbound ? d->o.inbound(d->o.inbound_ud, &in, inbound_done, c)
+                          : store_inbound_submit(d->store, &in, false, inbound_done, c);
     if (rc != 0) {
-        pending_cancel(d, 0);
+        pending_cancel(d, c);
         log_error("dispatch", "inbound_not_stored", "route=%s err=%s", r->name, rl_errname(rc));
         return;
     }
@@ -500,17 +553,18 @@ static void on_inbound(void *ud, const struct smpp_mo *mo)
 
 /* Before the connector answers this iteration's deliver_sm: receipts (in the
  * outbox) and inbound messages (already handed to the store) are committed
- * first, so that an acknowledged receipt or reply survives a kill -9. One
- * commit per loop iteration, however many arrived in it. */
-static void on_ack_barrier(void *ud)
+ * first, so that an acknowledged receipt or reply survives a kill -9. The
+ * loop does not wait for that commit: the resps wait, under the ticket of the
+ * last operation handed to the store, and dsp_on_commits sends them. */
+static uint64_t on_ack_barrier(void *ud)
 {
     struct dsp_route *r = ud;
     struct dispatch *d = r->d;
     dsp_outbox_flush(d, true);
     pthread_mutex_lock(&d->sh.mu);
-    while (d->sh.pending > 0)
-        pthread_cond_wait(&d->sh.cond, &d->sh.mu);
+    uint64_t ticket = d->sh.submitted_gen, done = d->sh.done_gen;
     pthread_mutex_unlock(&d->sh.mu);
+    return done >= ticket ? 0 : ticket;
 }
 
 const struct smpp_session_cbs dsp_session_cbs = {
@@ -521,4 +575,5 @@ const struct smpp_session_cbs dsp_session_cbs = {
     .on_message_done = on_message_done,
     .on_inbound = on_inbound,
     .on_ack_barrier = on_ack_barrier,
+    .on_throttled = on_throttled,
 };

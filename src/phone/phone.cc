@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <new>
 #include <string>
 
@@ -289,6 +290,52 @@ int phone_parse(const char *input, size_t len, const char *default_region, struc
         out->type = PHONE_TYPE_UNKNOWN;
         return rl_err_set(err, RL_EPHONE, FIELD, "phone number could not be checked");
     }
+}
+
+/* Digits of a nationally written number: 10 starting with 0, or 9 (a
+ * spreadsheet's number cell drops the 0). Anything else, a '+' in particular,
+ * says where it belongs by itself. */
+static bool national_shape(const char *input, size_t len)
+{
+    size_t digits = 0;
+    char first = 0;
+    if (!input || len > PHONE_INPUT_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (input[i] == '+')
+            return false;
+        if (input[i] >= '0' && input[i] <= '9') {
+            if (digits++ == 0)
+                first = input[i];
+        }
+    }
+    return digits == 9 || (digits == 10 && first == '0');
+}
+
+int phone_parse_with_overseas(const char *input, size_t len, const char *default_region,
+                              struct phone_info *out, struct rl_err *err)
+{
+    /* One region per country code: the library validates a number against
+     * every region of its code (GP, BL and MF for +590; RE and YT for +262),
+     * and these regions read the national prefix 0 the same way, so parsing
+     * with BL, MF or YT as the default would find nothing new. */
+    static const char *const overseas[] = {"GP", "MQ", "GF", "RE", "PM"};
+    struct rl_err first = {};
+    int rv = phone_parse(input, len, default_region, out, &first);
+    if (rv == RL_EPHONE && default_region && strcasecmp(default_region, "FR") == 0 &&
+        national_shape(input, len)) {
+        for (const char *r : overseas) {
+            struct phone_info alt;
+            if (phone_parse(input, len, r, &alt, NULL) == 0) {
+                *out = alt;
+                return 0;
+            }
+        }
+    }
+    /* err only now, so that a retry that succeeds leaves it untouched. */
+    if (rv != 0 && err)
+        *err = first;
+    return rv;
 }
 
 const char *phone_type_name(enum phone_type t)

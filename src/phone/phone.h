@@ -75,6 +75,21 @@ struct phone_info {
 int phone_parse(const char *input, size_t len, const char *default_region, struct phone_info *out,
                 struct rl_err *err);
 
+/* phone_parse, plus what a French user means by a national number: with
+ * default_region FR, a number written nationally (no '+'; 10 ASCII digits
+ * starting with 0, or 9 digits, as a spreadsheet keeps it after dropping the
+ * 0) that is not valid in metropolitan France is tried in the overseas
+ * departments and collectivities that share France's trunk prefix 0: GP (also
+ * BL and MF, +590), MQ, GF, RE (also YT, +262) and PM, in that order; the first
+ * valid one is kept. "0692 12 34 56" is then +262 692 12 34 56 (La Réunion),
+ * which libphonenumber refuses for FR because the range is not France's.
+ * Overseas fixed lines (0590, 0262...) are valid FR numbers in libphonenumber's
+ * metadata and are left as phone_parse gives them. When no retry succeeds, the
+ * result, err and return value are those of phone_parse with default_region.
+ * Other default regions: exactly phone_parse. Same ownership as phone_parse. */
+int phone_parse_with_overseas(const char *input, size_t len, const char *default_region,
+                              struct phone_info *out, struct rl_err *err);
+
 /* Returns the static name of t: "mobile", "fixed_line", "fixed_line_or_mobile",
  * "toll_free", "premium_rate", "shared_cost", "voip", "personal_number",
  * "pager", "uan", "voicemail", "unknown" (also for values outside the enum). */

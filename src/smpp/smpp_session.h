@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/hist.h"
 #include "smpp/smpp_receipt.h"
 
 /* The client connector (ESME side) of one route: binds to an SMSC over one
@@ -119,7 +120,8 @@ struct smpp_session_cbs {
     /* The first receipt of each state for a part; none after a final one. A
      * receipt matching no part known here (sent before a restart, or held past
      * held_ms) comes with msg_ref 0 and part 0: look its r->id up elsewhere. */
-    void (*on_receipt)(void *ud, uint64_t msg_ref, unsigned part, const struct smpp_receipt *r);
+    void (*on_receipt)(void *ud, uint64_t msg_ref, unsigned part, unsigned nparts,
+                       const struct smpp_receipt *r);
     /* Every part has an outcome; the session forgets the message after this. */
     void (*on_message_done)(void *ud, uint64_t msg_ref, enum smpp_msg_result result,
                             unsigned delivered, unsigned parts);
@@ -127,12 +129,20 @@ struct smpp_session_cbs {
      * is sent after this returns. */
     void (*on_inbound)(void *ud, const struct smpp_mo *mo);
     /* Optional. When set, the deliver_sm_resp of every receipt and inbound
-     * message is held back to the end of the loop iteration, this is called
-     * once, and only then are they sent: the caller makes what the callbacks
-     * above handed it durable here, so that the SMSC is never told "received"
-     * for something a crash would lose. Without it each deliver_sm is answered
-     * as soon as its callback returns. */
-    void (*on_ack_barrier)(void *ud);
+     * message is held back to the end of the loop iteration and this is
+     * called once: the caller starts making durable what the callbacks above
+     * handed it, and returns 0 if all it was ever handed is (the resps, and
+     * any still waiting, go at once) or a
+     * ticket, a number that never decreases from one call to the next; the
+     * resps then wait for smpp_session_acks_release with that ticket or a
+     * later one. So the SMSC is never told "received" for something a crash
+     * would lose, and the loop does not stop while the caller's disk syncs.
+     * Without it each deliver_sm is answered as soon as its callback returns. */
+    uint64_t (*on_ack_barrier)(void *ud);
+    /* Optional. The SMSC answered a part with ESME_RTHROTTLED (0x58) or
+     * ESME_RMSGQFUL (0x14): it goes back to the head of the queue and is sent
+     * again after the pause; this only tells, for the message's history. */
+    void (*on_throttled)(void *ud, uint64_t msg_ref, unsigned part, uint32_t status);
 };
 
 /* Per message options for smpp_session_submit (NULL: the route's). */
@@ -151,6 +161,8 @@ struct smpp_session_stats {
     uint64_t submitted; /* submit_sm sent, resubmissions included */
     uint64_t accepted, failed, throttled, resubmitted, timeouts;
     uint64_t reconnects, receipts, receipts_unmatched, receipts_duplicate, inbound;
+    struct hist resp_latency;    /* submit_sm sent → its submit_sm_resp, any status */
+    struct hist receipt_latency; /* the accepted submit_sm sent → its final receipt */
 };
 
 struct smpp_session;
@@ -178,6 +190,11 @@ int smpp_session_submit(struct smpp_session *s, uint64_t msg_ref, const char *fr
  * stop_timeout_ms, unbinds, closes. Parts never answered are reported failed
  * (SMPP_FAIL_STOPPED), then on_state comes with reason "stopped". Idempotent. */
 void smpp_session_stop(struct smpp_session *s);
+/* Sends the deliver_sm_resp held under every ticket up to done (see
+ * on_ack_barrier); those whose connection has gone since are dropped, and the
+ * SMSC sends their deliver_sm again. */
+void smpp_session_acks_release(struct smpp_session *s, uint64_t done);
+
 /* Closes everything at once, without callbacks. The memory is released once
  * the loop has run the handles' close callbacks. NULL is a no-op. */
 void smpp_session_free(struct smpp_session *s);

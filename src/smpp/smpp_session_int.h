@@ -24,6 +24,7 @@ struct part {
     struct part *id_next;     /* id hash chain, once accepted */
     uint32_t seq;
     uint64_t sent_ms;
+    uint64_t sent_ns;  /* uv_hrtime() at the last send, for the latency histograms */
     unsigned attempts; /* sends left unanswered, plus one */
     uint8_t dlr;       /* last receipt state, SMPP_DLR_NONE before one */
     uint8_t len;
@@ -86,7 +87,9 @@ struct link {
 /* A deliver_sm_resp held until the caller's on_ack_barrier has run. */
 struct held_ack {
     uint32_t link, gen, seq, cmd;
+    uint64_t ticket; /* the caller's, once the barrier ran; ACK_UNASKED before */
 };
+#define ACK_UNASKED UINT64_MAX
 
 struct held {
     char key[SMPP_MESSAGE_ID_SIZE];

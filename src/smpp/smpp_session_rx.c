@@ -79,8 +79,10 @@ static void apply(struct smpp_session *s, struct part *p, const struct smpp_rece
     p->dlr = (uint8_t)r->state;
     log_debug("smpp", "receipt", "route=%s ref=%llu part=%u id=%s state=%s", s->o.name,
               (unsigned long long)p->m->ref, p->idx + 1, r->id, smpp_dlr_state_name(r->state));
+    if (smpp_dlr_state_final(r->state))
+        hist_record_us(&s->st.receipt_latency, (int64_t)((uv_hrtime() - p->sent_ns) / 1000));
     if (s->cbs.on_receipt)
-        s->cbs.on_receipt(s->ud, p->m->ref, p->idx, r);
+        s->cbs.on_receipt(s->ud, p->m->ref, p->idx, p->m->nparts, r);
     if (smpp_dlr_state_final(r->state))
         session_part_final(s, p, outcome(r->state));
 }
@@ -91,7 +93,7 @@ static void unmatched(struct smpp_session *s, const struct smpp_receipt *r)
     log_info("smpp", "receipt_unmatched", "route=%s id=%s state=%s", s->o.name, r->id,
              smpp_dlr_state_name(r->state));
     if (s->cbs.on_receipt)
-        s->cbs.on_receipt(s->ud, 0, 0, r);
+        s->cbs.on_receipt(s->ud, 0, 0, 0, r);
 }
 
 static void held_drop(struct smpp_session *s, size_t i)
@@ -195,17 +197,13 @@ static void on_mo_pdu(struct smpp_session *s, const struct smpp_pdu *p)
     drain_reasm(s, now);
 }
 
-/* The end of an iteration that received deliver_sm: the caller makes them
- * durable, then the SMSC hears they arrived. A resp whose connection has gone
+/* Sends the held resps the caller's tickets up to done cover: a prefix of
+ * the array, whose tickets never decrease. A resp whose connection has gone
  * meanwhile is dropped: the SMSC sends that deliver_sm again. */
-static void on_acks(uv_idle_t *h)
+void smpp_session_acks_release(struct smpp_session *s, uint64_t done)
 {
-    struct smpp_session *s = h->data;
-    uv_idle_stop(h);
-    if (s->freeing)
-        return;
-    s->cbs.on_ack_barrier(s->ud);
-    for (size_t i = 0; i < s->nacks; i++) {
+    size_t i = 0;
+    for (; i < s->nacks && s->acks[i].ticket <= done; i++) {
         const struct held_ack *a = &s->acks[i];
         struct link *l = &s->links[a->link];
         if (l->conn && l->gen == a->gen) {
@@ -214,7 +212,27 @@ static void on_acks(uv_idle_t *h)
             link_send(l, &r);
         }
     }
-    s->nacks = 0;
+    if (i == 0)
+        return; /* acks may be NULL: nothing was ever held */
+    memmove(s->acks, s->acks + i, (s->nacks - i) * sizeof(*s->acks));
+    s->nacks -= i;
+}
+
+/* The end of an iteration that received deliver_sm: the caller starts making
+ * them durable, and they are answered once it says they are. */
+static void on_acks(uv_idle_t *h)
+{
+    struct smpp_session *s = h->data;
+    uv_idle_stop(h);
+    if (s->freeing)
+        return;
+    uint64_t ticket = s->cbs.on_ack_barrier(s->ud);
+    for (size_t i = 0; i < s->nacks; i++)
+        if (s->acks[i].ticket == ACK_UNASKED)
+            s->acks[i].ticket = ticket;
+    /* 0: everything handed over so far is durable, earlier tickets included. */
+    if (ticket == 0)
+        smpp_session_acks_release(s, ACK_UNASKED - 1);
 }
 
 static void hold_ack(struct link *l, uint32_t cmd, uint32_t seq)
@@ -224,7 +242,8 @@ static void hold_ack(struct link *l, uint32_t cmd, uint32_t seq)
         s->acks_cap = s->acks_cap ? 2 * s->acks_cap : 64;
         s->acks = xrealloc(s->acks, s->acks_cap * sizeof(*s->acks));
     }
-    s->acks[s->nacks++] = (struct held_ack){(uint32_t)(l - s->links), l->gen, seq, cmd};
+    s->acks[s->nacks++] =
+        (struct held_ack){(uint32_t)(l - s->links), l->gen, seq, cmd, ACK_UNASKED};
     uv_idle_start(&s->ackt, on_acks);
 }
 

@@ -448,6 +448,7 @@ void tx_pump(struct smpp_session *s)
         p->st = PART_INFLIGHT;
         p->seq = pdu.sequence_number;
         p->sent_ms = now;
+        p->sent_ns = uv_hrtime();
         plist_push_back(&s->window, p);
         seq_insert(s, p);
         s->st.submitted++;
@@ -458,6 +459,8 @@ static void throttled(struct smpp_session *s, struct part *p, uint32_t status)
 {
     uint64_t now = session_now(s);
     s->st.throttled++;
+    if (s->cbs.on_throttled)
+        s->cbs.on_throttled(s->ud, p->m->ref, p->idx, status);
     p->st = PART_QUEUED;
     plist_push_front(&s->queue, p);
     /* One pause per episode: the rest of the window answering 0x58 too must
@@ -499,6 +502,7 @@ void tx_on_resp(struct smpp_session *s, uint32_t seq, uint32_t status, const cha
         return;
     }
     plist_remove(&s->window, p);
+    hist_record_us(&s->st.resp_latency, (int64_t)((uv_hrtime() - p->sent_ns) / 1000));
     if (status == SMPP_ESME_ROK) {
         accepted(s, p, message_id);
     } else if (status == SMPP_ESME_RTHROTTLED || status == SMPP_ESME_RMSGQFUL) {

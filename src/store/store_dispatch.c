@@ -205,6 +205,53 @@ static int receipt_insert(struct store_conn *c, const struct store_outcome *o, i
                : store_db_err(c, err, "receipt", "cannot store receipt");
 }
 
+/* The message's state once a part changed: with one part, the part's own
+ * (no need to read the parts back); else the verdict over all of them. */
+static int message_verdict(struct store_conn *c, const struct store_outcome *o, int64_t id,
+                           int part, int64_t at, struct rl_err *err)
+{
+    enum msg_state verdict = o->state;
+    if (o->nparts != 1 && !parts_verdict(c, id, &verdict))
+        return 0;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_VERDICT);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, msg_state_name(verdict), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, err, "state", "cannot change state");
+    if (sqlite3_changes(c->db) == 0)
+        return 0; /* already in that state */
+    char detail[96];
+    snprintf(detail, sizeof(detail), "part=%d err=%s", part, o->error ? o->error : "");
+    return store_event_add(c, id, at, verdict, o->reason ? o->reason : "receipt", detail, err);
+}
+
+/* The common case, when the connector still knew which message and part the
+ * receipt is for: one conditional update of that part, checked against the
+ * operator id, instead of a lookup by id. Returns 1 when it applied (or was a
+ * duplicate of the part's state), 0 when the slow path must decide (the part
+ * is not recorded yet, or names another id). */
+static int receipt_fast(struct store_conn *c, const struct store_outcome *o, int64_t at,
+                        struct rl_err *err)
+{
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_RECEIPT);
+    sqlite3_bind_int64(st, 1, o->message_id);
+    sqlite3_bind_int(st, 2, o->part);
+    sqlite3_bind_text(st, 3, msg_state_name(o->state), -1, SQLITE_STATIC);
+    store_bind_text(st, 4, o->error);
+    sqlite3_bind_int64(st, 5, at);
+    store_bind_text(st, 6, o->route);
+    store_bind_text(st, 7, o->operator_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, err, "part", "cannot update part");
+    if (sqlite3_changes(c->db) == 0)
+        return 0;
+    int rc = receipt_insert(c, o, o->message_id, at, err);
+    if (rc == 0)
+        rc = message_verdict(c, o, o->message_id, o->part, at, err);
+    return rc ? rc : 1;
+}
+
 /* A receipt names (route, operator id); one that arrives before the
  * submit_sm_resp that told us that id is kept unmatched (message_id NULL)
  * until the ACCEPTED outcome applies it. */
@@ -213,6 +260,11 @@ static int apply_receipt(struct store_conn *c, const struct store_outcome *o, in
 {
     if (!o->route || !o->operator_id)
         return rl_err_set(err, RL_EINVAL, "operator_id", "a receipt needs a route and an id");
+    if (o->message_id > 0 && o->part > 0) {
+        int rc = receipt_fast(c, o, at, err);
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
+    }
     sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_FIND);
     store_bind_text(st, 1, o->route);
     store_bind_text(st, 2, o->operator_id);
@@ -269,13 +321,33 @@ static int apply_pending(struct store_conn *c, int64_t id, int part, const char 
     return rc;
 }
 
+/* Reads why message id did not move: it is missing or in another state. */
+static int not_moved(struct store_conn *c, int64_t id, struct rl_err *err)
+{
+    enum msg_state cur;
+    int rc = msg_state(c, id, &cur, err);
+    return rc ? rc
+              : rl_err_set(err, RL_EINVAL, "state", "message %lld is %s", (long long)id,
+                           msg_state_name(cur));
+}
+
+/* The state check and the move are one conditional update: a message that is
+ * not submitting any more fails here, before anything is written. */
 static int apply_accepted(struct store_conn *c, const struct store_outcome *o, int64_t at,
                           struct rl_err *err)
 {
     if (o->nparts == 0 || !o->operator_ids || !o->route)
         return rl_err_set(err, RL_EINVAL, "operator_ids", "accepted needs a route and part ids");
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_ACCEPT);
+    sqlite3_bind_int64(st, 1, o->message_id);
+    store_bind_text(st, 2, o->route);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, err, "state", "cannot change state");
+    if (sqlite3_changes(c->db) == 0)
+        return not_moved(c, o->message_id, err);
     for (size_t i = 0; i < o->nparts; i++) {
-        sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_UPSERT);
+        st = store_stmt(c, STORE_ST_PART_UPSERT);
         sqlite3_bind_int64(st, 1, o->message_id);
         sqlite3_bind_int(st, 2, (int)i + 1);
         store_bind_text(st, 3, o->operator_ids[i]);
@@ -285,15 +357,11 @@ static int apply_accepted(struct store_conn *c, const struct store_outcome *o, i
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_db_err(c, err, "operator_ids", "cannot record part");
     }
-    sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_SET_ROUTE);
-    sqlite3_bind_int64(st, 1, o->message_id);
-    store_bind_text(st, 2, o->route);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_db_err(c, err, "route", "cannot record route");
-    char detail[48];
-    snprintf(detail, sizeof(detail), "parts=%zu", o->nparts);
-    int rc = set_state(c, o->message_id, MSG_STATE_SUBMITTED, at,
-                       o->reason ? o->reason : "accepted", detail, err);
+    char detail[128];
+    snprintf(detail, sizeof(detail), "parts=%zu%s%s", o->nparts, o->detail ? " " : "",
+             o->detail ? o->detail : "");
+    int rc = store_event_add(c, o->message_id, at, MSG_STATE_SUBMITTED,
+                             o->reason ? o->reason : "accepted", detail, err);
     for (size_t i = 0; rc == 0 && i < o->nparts; i++)
         rc = apply_pending(c, o->message_id, (int)i + 1, o->route, o->operator_ids[i], err);
     return rc;
@@ -333,6 +401,8 @@ static int apply_outcome(struct store_conn *c, const struct store_outcome *o, st
     int64_t at = o->at ? o->at : store_now_ms();
     if (o->kind == STORE_OUTCOME_RECEIPT)
         return apply_receipt(c, o, at, err);
+    if (o->kind == STORE_OUTCOME_ACCEPTED)
+        return apply_accepted(c, o, at, err);
     enum msg_state cur;
     int rc = msg_state(c, o->message_id, &cur, err);
     if (rc != 0)
@@ -341,8 +411,6 @@ static int apply_outcome(struct store_conn *c, const struct store_outcome *o, st
         return rl_err_set(err, RL_EINVAL, "state", "message %lld is %s", (long long)o->message_id,
                           msg_state_name(cur));
     switch (o->kind) {
-    case STORE_OUTCOME_ACCEPTED:
-        return apply_accepted(c, o, at, err);
     case STORE_OUTCOME_RETRY: {
         sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_RETRY);
         sqlite3_bind_int64(st, 1, o->message_id);
@@ -354,8 +422,10 @@ static int apply_outcome(struct store_conn *c, const struct store_outcome *o, st
                                o->reason ? o->reason : "temporary_error", o->error, err);
     }
     case STORE_OUTCOME_FAILED:
-        if (o->state != MSG_STATE_FAILED && o->state != MSG_STATE_REJECTED)
-            return rl_err_set(err, RL_EINVAL, "state", "a failure is failed or rejected, not %s",
+        if (o->state != MSG_STATE_FAILED && o->state != MSG_STATE_REJECTED &&
+            o->state != MSG_STATE_UNKNOWN)
+            return rl_err_set(err, RL_EINVAL, "state",
+                              "a failure is failed, rejected or unknown, not %s",
                               msg_state_name(o->state));
         rc = set_state(c, o->message_id, o->state, at, o->reason ? o->reason : "error", o->error,
                        err);
@@ -374,7 +444,7 @@ struct outcomes {
 
 /* Each outcome in its own nested savepoint: one that does not apply is
  * undone alone and counted; the others stay in the batch. */
-static int run_outcomes(struct store_conn *c, struct store_op *op)
+static int outcomes_careful(struct store_conn *c, struct store_op *op)
 {
     const struct outcomes *a = op->arg;
     for (size_t i = 0; i < a->n; i++) {
@@ -390,6 +460,25 @@ static int run_outcomes(struct store_conn *c, struct store_op *op)
             }
         }
         store_exec(c, STORE_ST_RELEASE_ITEM);
+    }
+    return 0;
+}
+
+/* Two savepoint statements an outcome cost as much as the outcome itself, and
+ * almost every batch applies whole. So the batch runs first without them; at
+ * the first outcome that fails, everything done so far is undone (to the
+ * op's savepoint, which the writer opened) and the batch runs again the
+ * careful way, each outcome alone. */
+static int run_outcomes(struct store_conn *c, struct store_op *op)
+{
+    const struct outcomes *a = op->arg;
+    for (size_t i = 0; i < a->n; i++) {
+        struct rl_err e = {0};
+        if (apply_outcome(c, &a->o[i], &e) != 0) {
+            if (store_exec(c, STORE_ST_UNDO_OP) != SQLITE_DONE)
+                return store_db_err(c, &op->err, "store", "cannot roll back");
+            return outcomes_careful(c, op);
+        }
     }
     return 0;
 }
@@ -418,11 +507,12 @@ static char *copy_str(char **p, const char *s)
 
 static size_t outcome_bytes(const struct store_outcome *o)
 {
-    size_t b = sizeof(*o) + o->nparts * sizeof(char *);
-    const char *strs[] = {o->route, o->error, o->operator_id, o->raw, o->reason};
+    size_t nids = o->operator_ids ? o->nparts : 0; /* a receipt has a count, no ids */
+    size_t b = sizeof(*o) + nids * sizeof(char *);
+    const char *strs[] = {o->route, o->error, o->operator_id, o->raw, o->reason, o->detail};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         b += strs[i] ? strlen(strs[i]) + 1 : 0;
-    for (size_t i = 0; i < o->nparts; i++)
+    for (size_t i = 0; i < nids; i++)
         b += o->operator_ids[i] ? strlen(o->operator_ids[i]) + 1 : 0;
     return b;
 }
@@ -437,7 +527,7 @@ static struct outcomes *outcomes_copy(const struct store_outcome *o, size_t n, s
     char *p = (char *)(copy + n);
     for (size_t i = 0; i < n; i++) {
         copy[i] = o[i];
-        if (o[i].nparts) {
+        if (o[i].nparts && o[i].operator_ids) {
             const char **ids = (const char **)(void *)p;
             p += o[i].nparts * sizeof(char *);
             copy[i].operator_ids = ids;
@@ -451,7 +541,8 @@ static struct outcomes *outcomes_copy(const struct store_outcome *o, size_t n, s
         copy[i].operator_id = copy_str(&p, o[i].operator_id);
         copy[i].raw = copy_str(&p, o[i].raw);
         copy[i].reason = copy_str(&p, o[i].reason);
-        for (size_t k = 0; k < o[i].nparts; k++)
+        copy[i].detail = copy_str(&p, o[i].detail);
+        for (size_t k = 0; o[i].operator_ids && k < o[i].nparts; k++)
             ((const char **)copy[i].operator_ids)[k] = copy_str(&p, o[i].operator_ids[k]);
     }
     a->o = copy;

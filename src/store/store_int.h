@@ -26,7 +26,12 @@
     XX(ACCOUNT_BY_ID, "SELECT id, name, balance, low_balance_threshold, created_at "               \
                       "FROM accounts WHERE id = ?1")                                               \
     XX(ACCOUNT_ADD, "UPDATE accounts SET balance = balance + ?2 WHERE id = ?1 "                    \
-                    "AND (?3 OR balance + ?2 >= 0 OR ?2 >= 0) RETURNING balance")                  \
+                    "AND (?3 OR balance + ?2 >= 0 OR ?2 >= 0) "                                    \
+                    "RETURNING balance, low_balance_threshold")                                    \
+    XX(ACCOUNT_EVENT_INSERT, "INSERT INTO account_events (account_id, at, kind, balance, "         \
+                             "threshold) VALUES (?1, ?2, ?3, ?4, ?5)")                             \
+    XX(ACCOUNT_EVENTS, "SELECT id, at, kind, balance, threshold FROM account_events "              \
+                       "WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2")                          \
     XX(ACCOUNT_EXISTS, "SELECT 1 FROM accounts WHERE id = ?1")                                     \
     XX(KEY_INSERT, "INSERT INTO api_keys (account_id, prefix, hash, created_at) "                  \
                    "VALUES (?1, ?2, ?3, ?4)")                                                      \
@@ -55,13 +60,15 @@
     XX(MSG_STATE, "SELECT state, account_id, cost FROM messages WHERE id = ?1")                    \
     XX(MSG_COUNTS, "SELECT state, count(*) FROM messages GROUP BY state")                          \
     XX(MSG_SET_STATE, "UPDATE messages SET state = ?2, updated_at = ?3 WHERE id = ?1")             \
-    XX(MSG_SET_ROUTE, "UPDATE messages SET route = ?2 WHERE id = ?1")                              \
     XX(MSG_RETRY, "UPDATE messages SET state = 'retrying', scheduled_for = ?2, updated_at = ?3 "   \
                   "WHERE id = ?1")                                                                 \
-    XX(CLAIM, "UPDATE messages SET state = 'submitting', attempts = attempts + 1, "                \
-              "updated_at = ?3 WHERE id IN (SELECT id FROM messages WHERE state = ?1 "             \
-              "AND scheduled_for <= ?3 ORDER BY scheduled_for, id LIMIT ?2) "                      \
-              "RETURNING " STORE_MSG_COLS)                                                         \
+    /* The first term repeats messages_due's WHERE, without which SQLite does                      \
+     * not use that partial index (it does not infer it from state = ?1). */                       \
+    XX(CLAIM,                                                                                      \
+       "UPDATE messages SET state = 'submitting', attempts = attempts + 1, "                       \
+       "updated_at = ?3 WHERE id IN (SELECT id FROM messages WHERE (state = 'retrying' "           \
+       "OR state = 'queued' OR state = 'scheduled') AND state = ?1 AND scheduled_for <= ?3 "       \
+       "ORDER BY scheduled_for, id LIMIT ?2) RETURNING " STORE_MSG_COLS)                           \
     XX(STALE, "UPDATE messages SET state = 'queued', updated_at = ?1 "                             \
               "WHERE state = 'submitting' RETURNING id")                                           \
     XX(PART_UPSERT,                                                                                \
@@ -69,6 +76,13 @@
        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (message_id, part) DO "        \
        "UPDATE SET operator_id = excluded.operator_id, route = excluded.route, "                   \
        "state = excluded.state, error = excluded.error, updated_at = excluded.updated_at")         \
+    XX(MSG_ACCEPT, "UPDATE messages SET state = 'submitted', route = ?2, updated_at = ?3 "         \
+                   "WHERE id = ?1 AND state = 'submitting'")                                       \
+    XX(MSG_VERDICT,                                                                                \
+       "UPDATE messages SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state != ?2")            \
+    XX(PART_RECEIPT, "UPDATE message_parts SET state = ?3, error = ?4, updated_at = ?5 "           \
+                     "WHERE message_id = ?1 AND part = ?2 AND route = ?6 AND operator_id = ?7 "    \
+                     "AND state != ?3")                                                            \
     XX(PART_FIND, "SELECT message_id, part, state FROM message_parts WHERE route = ?1 "            \
                   "AND operator_id = ?2 ORDER BY message_id DESC LIMIT 1")                         \
     XX(PART_SET, "UPDATE message_parts SET state = ?3, error = ?4, updated_at = ?5 "               \
@@ -91,9 +105,21 @@
     "cost, scheduled_for, validity_until, attempts, metadata, idempotency_key, created_at, "       \
     "updated_at"
 
+/* Each area's statements come from its own header, so that one list does not
+ * grow into every change. */
+#include "store/store_sql_contacts.h"
+#include "store/store_sql_consent.h"
+#include "store/store_sql_campaigns.h"
+
+#define STORE_STMT_ALL(XX)                                                                         \
+    STORE_STMT_MAP(XX)                                                                             \
+    STORE_STMT_CONTACTS(XX)                                                                        \
+    STORE_STMT_CONSENT(XX)                                                                         \
+    STORE_STMT_CAMPAIGNS(XX)
+
 enum store_stmt_id {
 #define XX(id, sql) STORE_ST_##id,
-    STORE_STMT_MAP(XX)
+    STORE_STMT_ALL(XX)
 #undef XX
         STORE_ST_COUNT
 };
@@ -103,6 +129,7 @@ struct store_conn {
     sqlite3 *db;
     sqlite3_stmt *st[STORE_ST_COUNT];
     struct store_conn *next; /* in the idle readers' list */
+    int64_t low_balance;     /* the writer's: store_opts.low_balance */
 };
 
 struct store_writer;
@@ -111,11 +138,13 @@ struct store {
     char *path;
     unsigned version;
     bool sync_full;
-    unsigned batch_ops;         /* cap on operations per commit; under the writer's lock */
-    struct store_conn *wconn;   /* the writer's; owned by its thread once started */
-    pthread_mutex_t rmu;        /* guards readers */
-    struct store_conn *readers; /* idle reader connections */
-    unsigned nreaders;          /* idle count, capped */
+    unsigned batch_ops;              /* cap on operations per commit; under the writer's lock */
+    struct store_conn *wconn;        /* the writer's; owned by its thread once started */
+    pthread_mutex_t rmu;             /* guards readers */
+    struct store_conn *readers;      /* idle reader connections */
+    int64_t counts[MSG_STATE_COUNT]; /* store_message_counts' last count, under rmu */
+    int64_t counts_at;               /* when; 0: never */
+    unsigned nreaders;               /* idle count, capped */
     struct store_writer *w;
 };
 
@@ -139,6 +168,9 @@ struct store_op {
     bool completed; /* set under the writer's lock when res is final */
     struct store_op *next;
 };
+
+/* How old store_message_counts' answer may be. */
+#define STORE_COUNTS_MAX_AGE_MS 1000
 
 /* The default cap on operations per commit (store_set_batch_ops). */
 #define STORE_BATCH_MAX_OPS 1000

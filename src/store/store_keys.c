@@ -16,9 +16,11 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/banned.h"
 
@@ -121,6 +123,52 @@ struct account_credit {
     bool allow_negative;
 };
 
+/* The low-balance event, in the debit's own transaction: rolled back with it,
+ * so a crossing is recorded exactly once per committed crossing. */
+static int low_balance_check(struct store_conn *c, int64_t id, int64_t before, int64_t after,
+                             int64_t threshold, struct rl_err *err)
+{
+    if (threshold <= 0)
+        threshold = c->low_balance;
+    if (!(threshold > 0 && before >= threshold && after < threshold))
+        return 0;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_ACCOUNT_EVENT_INSERT);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, store_now_ms());
+    sqlite3_bind_text(st, 3, "low_balance", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, after);
+    sqlite3_bind_int64(st, 5, threshold);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, err, "balance", "cannot record the low-balance event");
+    log_warn("billing", "low_balance", "account_id=%lld balance_micro=%lld threshold_micro=%lld",
+             (long long)id, (long long)after, (long long)threshold);
+    return 0;
+}
+
+int store_account_events(struct store *s, int64_t account_id, struct store_account_event *out,
+                         size_t max, size_t *n, struct rl_err *err)
+{
+    *n = 0;
+    struct store_conn *c = store_reader_get(s, err);
+    if (!c)
+        return RL_EIO;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_ACCOUNT_EVENTS);
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_int64(st, 2, (int64_t)max);
+    int rc;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_account_event *e = &out[(*n)++];
+        e->id = sqlite3_column_int64(st, 0);
+        e->at = sqlite3_column_int64(st, 1);
+        snprintf(e->kind, sizeof(e->kind), "%s", (const char *)sqlite3_column_text(st, 2));
+        e->balance = sqlite3_column_int64(st, 3);
+        e->threshold = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    store_reader_put(s, c);
+    return 0;
+}
+
 int store_account_add(struct store_conn *c, int64_t id, int64_t amount, bool allow_negative,
                       int64_t *balance, struct rl_err *err)
 {
@@ -130,10 +178,12 @@ int store_account_add(struct store_conn *c, int64_t id, int64_t amount, bool all
     sqlite3_bind_int(st, 3, allow_negative);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        if (balance)
-            *balance = sqlite3_column_int64(st, 0);
+        int64_t after = sqlite3_column_int64(st, 0);
+        int64_t threshold = sqlite3_column_int64(st, 1);
         sqlite3_reset(st);
-        return 0;
+        if (balance)
+            *balance = after;
+        return low_balance_check(c, id, after - amount, after, threshold, err);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)

@@ -374,6 +374,16 @@ int store_message_cancel(struct store *s, int64_t account_id, int64_t id, const 
 
 int store_message_counts(struct store *s, int64_t out[MSG_STATE_COUNT], struct rl_err *err)
 {
+    /* A count is a scan of the whole table (a million rows: a tenth of a
+     * second): one a second serves any number of scrapers. */
+    int64_t now = store_now_ms();
+    pthread_mutex_lock(&s->rmu);
+    bool fresh = s->counts_at && now - s->counts_at < STORE_COUNTS_MAX_AGE_MS;
+    if (fresh)
+        memcpy(out, s->counts, sizeof(s->counts));
+    pthread_mutex_unlock(&s->rmu);
+    if (fresh)
+        return 0;
     for (int i = 0; i < MSG_STATE_COUNT; i++)
         out[i] = 0;
     struct store_conn *c = store_reader_get(s, err);
@@ -389,5 +399,11 @@ int store_message_counts(struct store *s, int64_t out[MSG_STATE_COUNT], struct r
     sqlite3_reset(st);
     rc = rc == SQLITE_DONE ? 0 : store_db_err(c, err, "messages", "cannot count messages");
     store_reader_put(s, c);
+    if (rc == 0) {
+        pthread_mutex_lock(&s->rmu);
+        memcpy(s->counts, out, sizeof(s->counts));
+        s->counts_at = now;
+        pthread_mutex_unlock(&s->rmu);
+    }
     return rc;
 }

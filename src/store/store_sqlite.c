@@ -22,7 +22,7 @@
 
 static const char *const stmt_sql[STORE_ST_COUNT] = {
 #define XX(id, sql) sql,
-    STORE_STMT_MAP(XX)
+    STORE_STMT_ALL(XX)
 #undef XX
 };
 
@@ -229,6 +229,27 @@ static int pragma_version(sqlite3 *db, unsigned *v)
     return rc;
 }
 
+/* A migration that edits table definitions in place (writable_schema) must
+ * change the schema cookie, so that every connection, this one included,
+ * parses the tables again (lang_altertable.html, "Making Other Kinds Of Table
+ * Schema Changes"). Runs inside the migration's transaction. */
+static int bump_schema_cookie(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL);
+    int64_t v = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return rc;
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA schema_version = %lld;", (long long)v + 1);
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 /* Each migration and its user_version bump commit together: a crash leaves
  * the schema at one version or the next, never between. */
 static int migrate(struct store *s, sqlite3 *db, struct rl_err *err)
@@ -242,6 +263,7 @@ static int migrate(struct store *s, sqlite3 *db, struct rl_err *err)
         char *msg = NULL;
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+            (strstr(m->sql, "writable_schema") && bump_schema_cookie(db) != SQLITE_OK) ||
             sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             rl_err_set(err, RL_EIO, "store.path", "%s: migration %s failed: %s", s->path, m->name,

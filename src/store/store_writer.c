@@ -159,6 +159,7 @@ static void *writer_main(void *arg)
 {
     struct store *s = arg;
     struct store_writer *w = s->w;
+    pthread_setname_np(pthread_self(), "rl-store-writer"); /* for top -H and perf */
     for (;;) {
         pthread_mutex_lock(&w->mu);
         while (!w->head && !w->closing)
@@ -286,5 +287,13 @@ void store_set_batch_ops(struct store *s, unsigned n)
 {
     pthread_mutex_lock(&s->w->mu);
     s->batch_ops = n ? n : STORE_BATCH_MAX_OPS;
+    pthread_mutex_unlock(&s->w->mu);
+}
+
+void store_set_low_balance(struct store *s, int64_t micro)
+{
+    /* The writer reads it on its thread, after taking an op under this lock. */
+    pthread_mutex_lock(&s->w->mu);
+    s->wconn->low_balance = micro > 0 ? micro : 0;
     pthread_mutex_unlock(&s->w->mu);
 }

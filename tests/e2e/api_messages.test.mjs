@@ -212,6 +212,96 @@ test('each bad request: its status, code and field, and nothing stored', async (
   assert.deepEqual(await listAll(keys.poor), []);
 });
 
+// The rest of the issue's list of bad requests (429 is not here: per-key rate
+// limiting does not exist yet). Expected codes come from docs/api.md (400:
+// not readable as described, field naming the member; 404/405 from the route
+// table; 413 over http.max_body, 1 MiB by default; 422: a value refused) and,
+// for what JSON cannot carry, from jansson's documented decoder limits.
+test('more bad requests: each member\'s wrong type, unreadable JSON, unknown paths, batch bodies, header and query limits', async () => {
+  const ok = { to: '0610203040', text: 'x' };
+  // A wrong type for every member; null is "absent" for optional members
+  // only. The message names the member, the type wanted and the one given.
+  const wrong = [
+    ['to', null, 'a string', 'null'], ['text', 5, 'a string', 'integer'], ['template', ['x'], 'a string', 'array'],
+    ['from', 12, 'a string', 'integer'], ['category', true, 'a string', 'boolean'],
+    ['send_at', 1700000000, 'a string', 'integer'], ['smart_encoding', 1, 'a boolean', 'integer'],
+    ['validity', 3600.0001, 'an integer', 'number'], ['metadata', 'x', 'an object', 'string'],
+    ['data', [], 'an object', 'array'],
+  ];
+  for (const [field, value, want, got] of wrong) {
+    const body = field === 'data' ? { to: ok.to, template: 'y', data: value } : { ...ok, [field]: value };
+    const r = await send(keys.bad, body);
+    assert.equal(r.status, 400, `${field}: ${JSON.stringify(r.json)}`);
+    assert.deepEqual([r.json.error.code, r.json.error.field], ['invalid_type', field]);
+    assert.equal(r.json.error.message, `${field} must be ${want}, not ${got}`);
+  }
+  const fine = await send(keys.demo, { ...ok, from: null, category: null, send_at: null, metadata: null });
+  assert.equal(fine.status, 202, JSON.stringify(fine.json));
+
+  // Bodies that are not JSON a decoder can hold: invalid UTF-8, a NUL in a
+  // string, an integer past 64 bits, nesting past any sane depth. 400, and
+  // the server is still there to say so.
+  const unreadable = [
+    Buffer.concat([Buffer.from('{"to":"0610203040","text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    '{"to":"0610203040","text":"a\\u0000b"}',
+    '{"to":"0610203040","text":"x","validity":99999999999999999999999}',
+    '{"to":' + '['.repeat(100000) + ']'.repeat(100000) + ',"text":"x"}',
+  ];
+  for (const body of unreadable) {
+    const r = await send(keys.bad, body);
+    assert.equal(r.status, 400, `${String(body).slice(0, 60)}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.error.code, 'invalid_json', String(body).slice(0, 60));
+    assert.match(r.json.error.message, /line \d+ column \d+/);
+  }
+  assert.equal((await api('GET', '/v1/health')).status, 200);
+
+  // Values past the documented bounds: send_at at most 366 days ahead,
+  // validity within [dispatch] validity's 60 s .. 72 h.
+  const far = new Date(Date.now() + 400 * 86400000).toISOString();
+  for (const [body, field] of [[{ ...ok, send_at: far }, 'send_at'], [{ ...ok, validity: 259201 }, 'validity'],
+    [{ ...ok, validity: 59 }, 'validity']]) {
+    const r = await send(keys.bad, body);
+    assert.equal(r.status, 422, JSON.stringify(r.json));
+    assert.deepEqual([r.json.error.code, r.json.error.field], ['out_of_range', field]);
+  }
+
+  // Paths and methods the API does not have.
+  for (const [method, p, status] of [['GET', '/v1/nope', 404], ['POST', '/v1/message', 404], ['GET', '/v1/messages/1/parts', 404],
+    ['GET', '/v2/messages', 404], ['POST', '/v1/messages/1', 405], ['DELETE', '/v1/messages', 405]]) {
+    const r = await api(method, p, { key: keys.bad, body: method === 'POST' ? ok : undefined });
+    assert.equal(r.status, status, `${method} ${p}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.error.code, status === 404 ? 'not_found' : 'method_not_allowed', `${method} ${p}`);
+  }
+
+  // The batch endpoint reads its body the same way.
+  const batch = (body, headers) => api('POST', '/v1/messages/batch', { key: keys.bad, body, headers });
+  for (const [body, status, code] of [['{"messages":[', 400, 'invalid_json'], ['', 400, 'invalid_json'],
+    ['[{"to":"0610203040","text":"x"}]', 400, 'invalid_type'], [{ messages: [ok], colour: 1 }, 400, 'unknown_field'],
+    [Buffer.alloc((1 << 20) + 1, 0x20), 413, 'body_too_large']]) {
+    const r = await batch(body);
+    assert.equal(r.status, status, `${String(JSON.stringify(body)).slice(0, 60)}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.error.code, code);
+  }
+  const h = await batch({ messages: [ok] }, { 'idempotency-key': 'b1' });
+  assert.deepEqual([h.status, h.json.error.code, h.json.error.field], [400, 'unsupported_header', 'Idempotency-Key']);
+
+  // Idempotency-Key: 1 to 255 visible ASCII characters.
+  for (const k of ['', 'a b', 'k'.repeat(256), 'tab\there']) {
+    const r = await send(keys.bad, ok, { 'idempotency-key': k });
+    assert.equal(r.status, 400, JSON.stringify(k));
+    assert.deepEqual([r.json.error.code, r.json.error.field], ['invalid_idempotency_key', 'Idempotency-Key'], JSON.stringify(k));
+  }
+  const longest = await send(keys.demo, ok, { 'idempotency-key': '~'.repeat(255) });
+  assert.equal(longest.status, 202, JSON.stringify(longest.json));
+
+  // A list query with more parameters than the API reads is refused whole.
+  const many = Array.from({ length: 40 }, (_, i) => `p${i}=1`).join('&');
+  const q = await api('GET', `/v1/messages?${many}`, { key: keys.bad });
+  assert.equal(q.status, 400, JSON.stringify(q.json));
+
+  assert.deepEqual(await listAll(keys.bad), [], 'nothing stored');
+});
+
 test('Idempotency-Key: same body, same message; another body, 422; 32 at once, one message', async () => {
   const body = { to: '0610203040', text: 'Votre code: 1234', metadata: { a: 1, b: 2 } };
   const first = await send(keys.idem, body, { 'idempotency-key': 'order-1' });

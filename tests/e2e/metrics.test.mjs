@@ -98,6 +98,17 @@ test('GET /metrics with a route: the route is up and the delivered message is co
     assert.equal(m.samples.get('relais_dispatch_claimed_total'), 1);
     assert.equal(m.types.get('relais_dispatch_claimed_total'), 'counter');
     assert.equal(m.types.get('relais_route_up'), 'gauge');
+    // One submit_sm answered and one final receipt: each histogram counts one,
+    // its buckets never decrease and +Inf holds the count.
+    for (const h of ['relais_submit_response_seconds', 'relais_submit_receipt_seconds']) {
+      assert.equal(m.types.get(h), 'histogram');
+      assert.equal(m.samples.get(`${h}_count{route="sim"}`), 1, h);
+      assert.equal(m.samples.get(`${h}_bucket{route="sim",le="+Inf"}`), 1, h);
+      const buckets = [...m.samples.entries()].filter(([k]) => k.startsWith(`${h}_bucket{route="sim"`));
+      assert.ok(buckets.length >= 10, h);
+      for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i][1] >= buckets[i - 1][1], `${h} cumulative`);
+      assert.ok(m.samples.get(`${h}_sum{route="sim"}`) < 10, `${h}: a loopback answer takes well under 10 s`);
+    }
   } finally {
     await env.cleanup();
   }

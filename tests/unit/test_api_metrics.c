@@ -52,6 +52,11 @@ static void with_dispatcher(void **state)
     ds.routes[0].window_used = 3;
     ds.routes[0].queued = 5;
     strcpy(ds.routes[1].name, "b\"x");
+    /* Three answers: 0.4 ms, exactly 1 ms (bounds are inclusive, as le says)
+     * and 7 s; the buckets are cumulative and +Inf holds them all. */
+    hist_record_us(&ds.routes[0].resp_latency, 400);
+    hist_record_us(&ds.routes[0].resp_latency, 1000);
+    hist_record_us(&ds.routes[0].resp_latency, 7000000);
     struct buf b;
     buf_init(&b, 0);
     assert_int_equal(api_metrics_render(&b, counts, &ds), 0);
@@ -62,6 +67,19 @@ static void with_dispatcher(void **state)
     assert_non_null(strstr(b.data, "\nrelais_route_queued{route=\"sim\"} 5\n"));
     assert_non_null(strstr(b.data, "# TYPE relais_dispatch_claimed_total counter\n"));
     assert_non_null(strstr(b.data, "\nrelais_dispatch_claimed_total 12\n"));
+    assert_non_null(strstr(b.data, "# TYPE relais_submit_response_seconds histogram\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_submit_response_seconds_bucket{route=\"sim\",le=\"0.001\"} 2\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_submit_response_seconds_bucket{route=\"sim\",le=\"5\"} 2\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_submit_response_seconds_bucket{route=\"sim\",le=\"10\"} 3\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_submit_response_seconds_bucket{route=\"sim\",le=\"+Inf\"} 3\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_submit_response_seconds_sum{route=\"sim\"} 7.001400\n"));
+    assert_non_null(strstr(b.data, "\nrelais_submit_response_seconds_count{route=\"sim\"} 3\n"));
+    assert_non_null(strstr(b.data, "\nrelais_submit_receipt_seconds_count{route=\"b\\\"x\"} 0\n"));
     buf_release(&b);
 }
 

@@ -256,7 +256,9 @@ static void issue_messages(void **state)
     (void)state;
     /* The three messages quoted in the issue, to the letter. */
     refused("[http]\n\n\n\n\n\n\n\n\n\n\nprot = 8080\n",
-            "t.conf:12: unknown key 'prot' in [http] (known: listen, port, max_body)", NULL);
+            "t.conf:12: unknown key 'prot' in [http] (known: listen, port, max_body, threads, "
+            "rate_limit, public_url)",
+            NULL);
     refused("\n\n[http]\nport = 70000\n", "t.conf:4: http.port = 70000: out of range 0..65535",
             NULL);
     refused("[store]\n\n\n\n\n\nsynchronous = fast\n",
@@ -312,7 +314,7 @@ static void unknown_sections_and_keys(void **state)
     (void)state;
     refused("[htp]\n",
             "t.conf:1: unknown section [htp] (known: log, http, store, text, phone, "
-            "billing, dispatch, route NAME)",
+            "billing, dispatch, rules, consent, campaigns, route NAME)",
             NULL);
     refused("[route]\n", "t.conf:1: [route] needs a name: [route NAME]", NULL);
     refused("[http main]\n", "t.conf:1: [http] takes no name", NULL);
@@ -523,7 +525,8 @@ static void set_overrides(void **state)
     assert_int_equal(cfg_set(&c, "route.sfr.window", "3", &err), RL_ECONFIG);
     assert_string_equal(err.msg, "no [route sfr] is declared");
     assert_int_equal(cfg_set(&c, "http.prot", "3", &err), RL_ECONFIG);
-    assert_string_equal(err.msg, "unknown key 'prot' in [http] (known: listen, port, max_body)");
+    assert_string_equal(err.msg, "unknown key 'prot' in [http] (known: listen, port, max_body, "
+                                 "threads, rate_limit, public_url)");
     assert_int_equal(cfg_set(&c, "port", "3", &err), RL_ECONFIG);
     assert_string_equal(err.msg, "'port': expected section.key or route.NAME.key");
     assert_int_equal(cfg_set(&c, "htp.port", "3", &err), RL_ECONFIG);

@@ -247,6 +247,66 @@ static void type_names(void **state)
                          t == PHONE_TYPE_MOBILE || t == PHONE_TYPE_FIXED_LINE_OR_MOBILE);
 }
 
+/* Overseas mobiles written nationally, from ARCEP's plan: 0690/0691
+ * Guadeloupe, Saint-Barthélemy, Saint-Martin (+590), 0694 Guyane (+594),
+ * 0696/0697 Martinique (+596), 0692/0693 La Réunion and 0639 Mayotte (+262).
+ * The E.164 form is the territory's country code and the nine digits after
+ * the trunk 0. */
+static void overseas_mobiles_written_nationally(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *e164, *region;
+    } cases[] = {
+        {"0690 12 34 56", "+590690123456", "GP"},  {"0694 20 12 34", "+594694201234", "GF"},
+        {"0696 10 12 34", "+596696101234", "MQ"},  {"0692 12 34 56", "+262692123456", "RE"},
+        {"06.92.12.34.56", "+262692123456", "RE"}, {"692123456", "+262692123456", "RE"},
+        {"0639 20 12 34", "+262639201234", "YT"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct phone_info info;
+        struct rl_err err = {0};
+        const char *in = cases[i].in;
+        /* libphonenumber alone refuses them for FR: those ranges are not France's. */
+        assert_int_equal(phone_parse(in, strlen(in), "FR", &info, NULL), RL_EPHONE);
+        assert_int_equal(phone_parse_with_overseas(in, strlen(in), "FR", &info, &err), 0);
+        assert_string_equal(info.e164, cases[i].e164);
+        assert_string_equal(info.region, cases[i].region);
+        assert_int_equal(info.type, PHONE_TYPE_MOBILE);
+        assert_string_equal(err.msg, ""); /* a retry that works leaves err alone */
+    }
+    /* Lower-case region, as phone_parse takes it. */
+    struct phone_info info;
+    assert_int_equal(phone_parse_with_overseas("0692123456", 10, "fr", &info, NULL), 0);
+    assert_string_equal(info.e164, "+262692123456");
+}
+
+static void overseas_retry_only_for_national_numbers_in_france(void **state)
+{
+    (void)state;
+    struct phone_info info;
+    struct rl_err err = {0};
+    /* Metropolitan numbers are unchanged: 06 is mobile, 01 Paris. */
+    assert_int_equal(phone_parse_with_overseas("06 12 34 56 78", 14, "FR", &info, NULL), 0);
+    assert_string_equal(info.e164, "+33612345678");
+    /* International form: +33 692... is invalid and says so, no guess. */
+    assert_int_equal(phone_parse_with_overseas("+33692123456", 12, "FR", &info, &err), RL_EPHONE);
+    assert_string_equal(err.msg, "'+33692123456' is not a valid number in FR");
+    assert_false(info.valid);
+    assert_string_equal(info.e164, "");
+    /* Other default regions: phone_parse as is (0692... is not Belgian). */
+    assert_int_equal(phone_parse_with_overseas("0692123456", 10, "BE", &info, NULL), RL_EPHONE);
+    assert_int_equal(phone_parse_with_overseas("0692123456", 10, NULL, &info, NULL), RL_EPHONE);
+    /* Wrong digit counts keep France's error: 8 and 11 digits. */
+    assert_int_equal(phone_parse_with_overseas("06921234", 8, "FR", &info, &err), RL_EPHONE);
+    assert_string_equal(err.msg, "'06921234' is too short for FR");
+    assert_int_equal(phone_parse_with_overseas("33692123456", 11, "FR", &info, NULL), RL_EPHONE);
+    /* Errors before the library are phone_parse's. */
+    assert_int_equal(phone_parse_with_overseas("0692123456", 10, "XX", &info, &err), RL_EINVAL);
+    assert_string_equal(err.field, "region");
+    assert_int_equal(phone_parse_with_overseas(NULL, 0, "FR", &info, NULL), RL_EPHONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +320,8 @@ int main(void)
         cmocka_unit_test(bytes_refused_before_the_library),
         cmocka_unit_test(default_region_is_checked),
         cmocka_unit_test(type_names),
+        cmocka_unit_test(overseas_mobiles_written_nationally),
+        cmocka_unit_test(overseas_retry_only_for_national_numbers_in_france),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

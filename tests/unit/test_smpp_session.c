@@ -345,10 +345,12 @@ static void on_failed(void *ud, uint64_t ref, unsigned part, uint32_t status,
     r->fail_kind = kind;
 }
 
-static void on_receipt(void *ud, uint64_t ref, unsigned part, const struct smpp_receipt *rc)
+static void on_receipt(void *ud, uint64_t ref, unsigned part, unsigned nparts,
+                       const struct smpp_receipt *rc)
 {
     struct rec *r = &((struct t *)ud)->r;
     (void)part;
+    (void)nparts;
     r->receipts++;
     r->receipt_ref = ref;
     r->receipt_state = rc->state;
@@ -416,7 +418,7 @@ static bool is_up(struct t *t)
 static struct t *fixture(void (*tune)(struct smpp_route_opts *))
 {
     static const struct smpp_session_cbs cbs = {on_state, on_accepted, on_failed, on_receipt,
-                                                on_done,  on_inbound,  NULL};
+                                                on_done,  on_inbound,  NULL,      NULL};
     struct t *t = calloc(1, sizeof(*t));
     uv_loop_init(&t->loop);
     peer_listen(&t->loop, &t->peer);
