@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "text/utf8.h"
 #include "core/banned.h"
 
 int api_problem_set(struct api_problem *p, unsigned status, const char *code, const char *field,
@@ -19,6 +20,10 @@ int api_problem_set(struct api_problem *p, unsigned status, const char *code, co
     va_start(ap, fmt);
     vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
     va_end(ap);
+    /* A message quotes what the client sent, and the cap may cut a character:
+     * JSON strings must be valid UTF-8 or the answer has no body. */
+    utf8_scrub(p->msg);
+    utf8_scrub(p->field);
     return -1;
 }
 

@@ -14,6 +14,7 @@
 #include "api/api_optouts.h"
 #include "api/api_unsub.h"
 #include "core/version.h"
+#include "text/utf8.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -146,9 +147,14 @@ void api_error(struct api_response *rs, unsigned status, const char *code, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    utf8_scrub(msg); /* see api_problem_set */
     json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
-    if (field)
-        json_object_set_new(e, "field", json_string(field));
+    if (field) {
+        char f[128];
+        snprintf(f, sizeof(f), "%s", field);
+        utf8_scrub(f);
+        json_object_set_new(e, "field", json_string(f));
+    }
     rs->status = status;
     rs->body = json_pack("{s:o}", "error", e);
 }

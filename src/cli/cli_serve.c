@@ -1,5 +1,6 @@
 /* relais serve: the long-running service. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +114,12 @@ static int start_dispatch(struct cfg *c, struct store *store, struct consent *co
 
 static int run(struct cfg *c)
 {
+    /* glibc gives each thread that allocates its own arena (up to 8 a core),
+     * and an arena keeps what a 10,000-message batch once needed: with 16
+     * HTTP threads the peak RSS grew with the number of threads that had
+     * served a batch (133 MB against 104 MB with 2 arenas on bench/pipeline,
+     * 300,000 messages, same throughput). */
+    mallopt(M_ARENA_MAX, 2);
     struct store *store = NULL;
     struct http_server *http = NULL;
     struct dispatch *dsp = NULL;

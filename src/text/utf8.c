@@ -1,5 +1,8 @@
 #include "text/utf8.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "core/err.h"
 #include "core/banned.h"
 
@@ -62,6 +65,26 @@ size_t utf8_encode(uint32_t cp, char out[4])
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+void utf8_scrub(char *s)
+{
+    size_t n = strlen(s), at = 0, done = 0;
+    while (utf8_validate(s + done, n - done, &at) != 0) {
+        size_t i = done + at;
+        const unsigned char *p = (const unsigned char *)s + i;
+        /* A lead byte whose sequence runs past the end: a cut, not a mistake. */
+        size_t want = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 0;
+        bool cut = want && i + want > n;
+        for (size_t k = 1; cut && i + k < n; k++)
+            cut = (p[k] & 0xC0) == 0x80;
+        if (cut) {
+            s[i] = '\0';
+            return;
+        }
+        s[i] = '?';
+        done = i + 1;
+    }
 }
 
 int utf8_validate(const char *s, size_t n, size_t *bad_at)

@@ -16,6 +16,11 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * Unicode scalar value. */
 size_t utf8_encode(uint32_t cp, char out[4]);
 
+/* Makes the NUL-terminated s valid UTF-8 in place, for messages that quote
+ * outside input or were cut by a size limit: a sequence cut short at the end
+ * is dropped, any other invalid byte becomes '?'. */
+void utf8_scrub(char *s);
+
 /* Returns 0, or RL_EUTF8 with *bad_at (if not NULL) set to the first bad byte. */
 int utf8_validate(const char *s, size_t n, size_t *bad_at);
 

@@ -66,13 +66,43 @@ static void encode_round_trip(void **state)
     assert_int_equal(utf8_encode(0x110000, b), 0);
 }
 
+/* What utf8_scrub leaves, worked out byte by byte. */
+static void scrub_cut_and_bad_bytes(void **state)
+{
+    (void)state;
+    char a[] = "caf\xc3\xa9"; /* "café": already valid, unchanged */
+    char b[] = "caf\xc3";     /* é cut after its lead byte: dropped */
+    char c[] = "x\xe2\x82";   /* € cut after two of three bytes: dropped */
+    char d[] = "\"&\\u9\xd2\x9e"
+               "c"; /* 0xD2 0x9E is a valid 2-byte sequence (U+049E) */
+    char e[] = "a\xff"
+               "b\x80"
+               "c";           /* bytes never valid: '?' each, text kept */
+    char f[] = "\xe2\x82z";   /* a lead, a continuation, then ASCII: not a cut */
+    char g[] = "near '\xd2'"; /* jansson's error text, cut inside a character */
+    utf8_scrub(a);
+    utf8_scrub(b);
+    utf8_scrub(c);
+    utf8_scrub(d);
+    utf8_scrub(e);
+    utf8_scrub(f);
+    utf8_scrub(g);
+    assert_string_equal(a, "caf\xc3\xa9");
+    assert_string_equal(b, "caf");
+    assert_string_equal(c, "x");
+    assert_string_equal(d, "\"&\\u9\xd2\x9e"
+                           "c");
+    assert_string_equal(e, "a?b?c");
+    assert_string_equal(f, "??z");
+    assert_string_equal(g, "near '?'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(decodes_each_length),
-        cmocka_unit_test(refuses_what_rfc3629_forbids),
-        cmocka_unit_test(validate_names_the_offset),
-        cmocka_unit_test(encode_round_trip),
+        cmocka_unit_test(decodes_each_length),       cmocka_unit_test(refuses_what_rfc3629_forbids),
+        cmocka_unit_test(validate_names_the_offset), cmocka_unit_test(encode_round_trip),
+        cmocka_unit_test(scrub_cut_and_bad_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
