@@ -3,6 +3,8 @@
 set -euo pipefail
 bin=$(realpath "$1")
 dir=$(mktemp -d /tmp/relais-demo.XXXXXX)
+# The API's port: DEMO_PORT if set (and then it must be free), else 8080, or
+# any free port when 8080 is taken; the URL printed is read from serve's log.
 port=${DEMO_PORT:-8080}
 
 pids=()
@@ -68,15 +70,27 @@ CONF
 echo "configuration: $dir/relais.conf (route 'simulator' -> smpp://127.0.0.1:$smsc_port)"
 key=$("$bin" -q keys create --account demo --config "$dir/relais.conf" | head -1)
 "$bin" -q accounts credit --account demo --amount 100 --config "$dir/relais.conf"
-"$bin" serve --config "$dir/relais.conf" --port "$port" >/dev/null 2>"$dir/serve.log" &
-pid=$!
-pids+=("$pid")
-for _ in $(seq 50); do
-    grep -q 'msg=listening' "$dir/serve.log" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || { cat "$dir/serve.log"; exit 1; }
-    sleep 0.1
-done
-api=http://127.0.0.1:$port
+# Starts serve on port $1; true once it listens, false if it exits first.
+serve_on() {
+    "$bin" serve --config "$dir/relais.conf" --port "$1" >/dev/null 2>"$dir/serve.log" &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 100); do
+        grep -q 'msg=listening' "$dir/serve.log" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+if ! serve_on "$port"; then
+    if [ -n "${DEMO_PORT:-}" ] || ! grep -q 'cannot listen' "$dir/serve.log"; then
+        cat "$dir/serve.log"
+        exit 1
+    fi
+    echo "port $port is taken: serving on a free port instead"
+    serve_on 0 || { cat "$dir/serve.log"; exit 1; }
+fi
+api=$(sed -n 's/.*msg=listening url=\(http:[^ ]*[0-9]\)\/* .*/\1/p' "$dir/serve.log" | head -1)
 echo "API: $api   key: $key"
 
 say "A sample batch through POST /v1/messages/batch"

@@ -31,6 +31,13 @@ static const char *bearer_token(const char *h)
     return *h ? h : NULL;
 }
 
+bool api_auth_peek(const struct api_request *rq, int64_t *account_id)
+{
+    const char *h = rq->authorization;
+    const char *key = h && strlen(h) <= API_AUTH_MAX ? bearer_token(h) : NULL;
+    return key && store_key_lookup(rq->store, key, account_id, NULL) == 0;
+}
+
 bool api_auth(struct api_request *rq, struct api_response *rs)
 {
     const char *h = rq->authorization;

@@ -2,6 +2,7 @@
 #define RL_API_AUTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/router.h"
 
@@ -16,5 +17,9 @@
  * another scheme, an unknown, malformed or revoked key), or 500 when the store
  * cannot answer. Borrows rq's header. */
 bool api_auth(struct api_request *rq, struct api_response *rs);
+/* The account rq's key belongs to, answering nothing and counting nothing
+ * against the rate limit: for work done on the headers, before api_auth
+ * answers the request itself. False for a missing, malformed or unknown key. */
+bool api_auth_peek(const struct api_request *rq, int64_t *account_id);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "domain/campaign.h"
+#include "domain/csvimport.h"
 #include "phone/phone.h"
 #include "text/segment.h"
 #include "text/sender.h"
@@ -30,7 +31,8 @@ static struct campaign_env env_of(const struct api_request *rq)
                                  .billing = &c->billing,
                                  .region = c->default_region,
                                  .max_parts = c->max_parts,
-                                 .ref_bits = c->ref_bits};
+                                 .ref_bits = c->ref_bits,
+                                 .validity_ms = c->validity_ms};
 }
 
 /* --- rendering ---------------------------------------------------------------------- */
@@ -269,6 +271,11 @@ static int read_text(const struct api_request *rq, const json_t *obj, struct dra
                                    "(text.max_parts)",
                                    si.segments, si.units, seg_encoding_name(si.encoding),
                                    rq->cfg->max_parts);
+        /* A text goes as written: the link would reach the phones as "#optout_link#". */
+        if (strcasestr(d->n.text, "#optout_link#"))
+            return api_problem_set(p, 422, "invalid_value", "text",
+                                   "#optout_link# is a template field: give this text as "
+                                   "template to send each recipient their opt-out link");
         return 0;
     }
     struct template_field tf[TEMPLATE_FIELDS];
@@ -366,7 +373,8 @@ static int read_audience(const struct api_request *rq, const json_t *obj, struct
     return rc;
 }
 
-static int read_timing(const json_t *obj, int64_t now, struct draft *d, struct api_problem *p)
+static int read_timing(const struct api_request *rq, const json_t *obj, int64_t now,
+                       struct draft *d, struct api_problem *p)
 {
     const char *at = json_string_value(api_json_get(obj, "send_at"));
     const char *w = json_string_value(api_json_get(obj, "window"));
@@ -386,6 +394,10 @@ static int read_timing(const json_t *obj, int64_t now, struct draft *d, struct a
         struct rules_window rw;
         if (rules_window_parse(&rw, w, strlen(w), "window", &err) != 0)
             return api_problem_set(p, 422, "invalid_window", "window", "%s", err.msg);
+        /* Refused now rather than at the summary: no recipient could ever get it. */
+        bool marketing = strcmp(d->n.category, "transactional") != 0;
+        if (campaign_window_check(&rq->cfg->campaigns.rules, marketing, &rw, &err) != 0)
+            return api_problem_set(p, 422, "window_never_allowed", "window", "%s", err.msg);
         rules_window_format(&rw, d->window, sizeof(d->window));
         d->n.window = d->window;
     }
@@ -421,6 +433,33 @@ static int read_rate(const struct api_request *rq, const json_t *obj, struct dra
     return 0;
 }
 
+/* A campaign without a sender takes the routes' default_sender: refused now
+ * when no route could give one, rather than launched and failed message by
+ * message. Typed numbers are checked each (one that does not parse is the
+ * summary's invalid); a list's members are not known yet, so one route with
+ * a default_sender is enough for them. */
+static int check_sender(const struct api_request *rq, const json_t *obj, const struct draft *d,
+                        struct api_problem *p)
+{
+    const json_t *nums = json_object_get(json_object_get(obj, "audience"), "numbers");
+    const char *region = rq->cfg->default_region[0] ? rq->cfg->default_region : NULL;
+    char why[256];
+    if (d->n.sender)
+        return 0;
+    if (!api_config_sender_any(rq->cfg))
+        return api_problem_set(p, 422, "invalid_sender", "sender",
+                               "sender is required: no configured route has a default_sender");
+    for (size_t i = 0; i < json_array_size(nums); i++) {
+        const json_t *v = json_array_get(nums, i);
+        struct phone_info pi;
+        if (csvimport_phone(json_string_value(v), json_string_length(v), region, &pi, NULL) == 0 &&
+            !api_config_sender_optional(rq->cfg, pi.e164, why, sizeof(why)))
+            return api_problem_set(p, 422, "invalid_sender", "sender", "sender is required: %s",
+                                   why);
+    }
+    return 0;
+}
+
 void api_campaigns_create(const struct api_request *rq, struct api_response *rs)
 {
     struct api_problem p;
@@ -434,11 +473,13 @@ void api_campaigns_create(const struct api_request *rq, struct api_response *rs)
     if (rc == 0)
         rc = read_text(rq, obj, &d, &p);
     if (rc == 0)
-        rc = read_timing(obj, api_now_ms(), &d, &p);
+        rc = read_timing(rq, obj, api_now_ms(), &d, &p);
     if (rc == 0)
         rc = read_rate(rq, obj, &d, &p);
     if (rc == 0)
         rc = read_audience(rq, obj, &d, &p);
+    if (rc == 0)
+        rc = check_sender(rq, obj, &d, &p);
     if (rc != 0) {
         api_problem_respond(rs, &p);
     } else {
@@ -541,6 +582,8 @@ void api_campaigns_summary(const struct api_request *rq, struct api_response *rs
         rc = store_account_get(rq->store, rq->account_id, &acc, &err);
     if (rc == RL_EINVAL && strcmp(err.field, "state") == 0) {
         api_error(rs, 409, "invalid_state", "state", "%s", err.msg);
+    } else if (rc == RL_EINVAL && strcmp(err.field, "window") == 0) {
+        api_error(rs, 422, "window_never_allowed", "window", "%s", err.msg);
     } else if (rc != 0) {
         api_store_failed(rs, rc, &err, "campaign_exists", "summarize the campaign");
     } else {
@@ -578,6 +621,8 @@ static void command_failed(const struct api_request *rq, int rc, const struct rl
         api_error(rs, 422, "no_recipients", "audience", "%s", err->msg);
     else if (rc == RL_EINVAL && field && strcmp(field, "audience.lists") == 0)
         api_error(rs, 422, "unknown_list", field, "%s", err->msg);
+    else if (rc == RL_EINVAL && field && strcmp(field, "window") == 0)
+        api_error(rs, 422, "window_never_allowed", field, "%s", err->msg);
     else if (rc == RL_EINVAL && field && strstr(field, "optout_mention"))
         api_error(rs, 422, "optout_mention_missing", field, "%s", err->msg);
     else if (rc == RL_EPHONE)
@@ -660,7 +705,8 @@ void api_campaigns_test(const struct api_request *rq, struct api_response *rs)
             json_t *msgs = json_array();
             for (size_t i = 0; i < n; i++) {
                 struct phone_info pi;
-                phone_parse(nums[i], strlen(nums[i]), env.region[0] ? env.region : NULL, &pi, NULL);
+                csvimport_phone(nums[i], strlen(nums[i]), env.region[0] ? env.region : NULL, &pi,
+                                NULL);
                 json_array_append_new(
                     msgs, json_pack("{s:I,s:s}", "id", (json_int_t)ids[i], "to", pi.e164));
             }

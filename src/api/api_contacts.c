@@ -9,10 +9,12 @@
 
 #include "api/api_auth.h"
 #include "api/api_config.h"
+#include "api/api_optouts.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "domain/contact.h"
 #include "domain/contact_import.h"
+#include "domain/csvimport.h"
 #include "phone/phone.h"
 #include "core/banned.h"
 
@@ -156,7 +158,10 @@ int api_phone_read(const struct api_request *rq, const char *s, size_t len, cons
     struct phone_info pi;
     struct rl_err err = {0};
     const char *region = rq->cfg->default_region[0] ? rq->cfg->default_region : NULL;
-    int rc = phone_parse(s, len, region, &pi, &err);
+    /* The parse every number a user types goes through (POST /v1/messages'
+     * "to", imports, campaigns): a French overseas mobile written nationally
+     * (0692…) is the same contact here as in a CSV file. */
+    int rc = csvimport_phone(s, len, region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", field, "%s", err.msg);
     if (rc != 0)
@@ -274,7 +279,21 @@ static int read_contact(const struct api_request *rq, const json_t *obj, bool pa
 
 /* --- handlers ------------------------------------------------------------------------ */
 
-/* Answers with contact id and its lists. */
+/* The contact's consent: its number's, which outlives the contact (opt-outs
+ * are by number), without the number the contact already shows. */
+static int consent_of(const struct api_request *rq, const struct store_contact *c, json_t *o,
+                      struct rl_err *err)
+{
+    json_t *v;
+    int rc = api_consent_json(rq, c->phone, &v, err);
+    if (rc != 0)
+        return rc;
+    json_object_del(v, "number");
+    json_object_set_new(o, "consent", v);
+    return 0;
+}
+
+/* Answers with contact id, its lists and its consent. */
 static void answer_contact(const struct api_request *rq, int64_t id, unsigned status,
                            struct api_response *rs)
 {
@@ -287,14 +306,22 @@ static void answer_contact(const struct api_request *rq, int64_t id, unsigned st
         return;
     }
     rc = store_contact_lists(rq->store, rq->account_id, id, &lists, &err);
-    if (rc == 0) {
-        rs->status = status;
-        rs->body = api_contact_json(&c, &lists);
-        store_list_page_release(&lists);
-    } else {
+    if (rc != 0) {
         api_store_failed(rs, rc, &err, "contact_exists", "read the contact's lists");
+        store_contact_release(&c);
+        return;
     }
+    json_t *body = api_contact_json(&c, &lists);
+    store_list_page_release(&lists);
+    rc = consent_of(rq, &c, body, &err);
     store_contact_release(&c);
+    if (rc != 0) {
+        json_decref(body);
+        api_store_failed(rs, rc, &err, "contact_exists", "read the contact's consent");
+        return;
+    }
+    rs->status = status;
+    rs->body = body;
 }
 
 void api_contacts_create(const struct api_request *rq, struct api_response *rs)

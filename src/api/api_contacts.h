@@ -16,14 +16,19 @@
  * a CSV file into a list. Every handler needs rq->account_id (an
  * authenticated route), rq->store and rq->cfg.
  *
- * Numbers are read like POST /v1/messages reads "to": international, or
- * national for phone.default_region; they are stored and answered in E.164. */
+ * Numbers are read like POST /v1/messages reads "to" (csvimport_phone):
+ * international, or national for phone.default_region (with FR, the overseas
+ * mobiles 0690, 0692... too); they are stored and answered in E.164.
+ *
+ * One contact (create, read, change) comes with its lists and its consent:
+ * {opted_out, scopes, history, optout_path}, its number's, as GET
+ * /v1/optouts/{number} gives it. A page of contacts carries neither. */
 
 /* POST /v1/contacts → 201 the contact (Location), 409 contact_exists. */
 void api_contacts_create(const struct api_request *rq, struct api_response *rs);
 /* GET /v1/contacts?list=&phone=&cursor=&limit= → 200 {contacts, next_cursor}. */
 void api_contacts_list(const struct api_request *rq, struct api_response *rs);
-/* GET /v1/contacts/{id} → 200 the contact with its lists, or 404. */
+/* GET /v1/contacts/{id} → 200 the contact with its lists and consent, or 404. */
 void api_contacts_get(const struct api_request *rq, struct api_response *rs);
 /* PATCH /v1/contacts/{id} → 200 the contact as changed. */
 void api_contacts_update(const struct api_request *rq, struct api_response *rs);

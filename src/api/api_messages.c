@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "api/api_auth.h"
 #include "api/api_config.h"
 #include "api/api_json.h"
 #include "api/api_msgnew.h"
@@ -16,7 +17,6 @@
 #include "store/store.h"
 #include "core/banned.h"
 
-#define IDEM_KEY_MAX     255 /* bytes of an Idempotency-Key */
 #define LIST_DEFAULT     50
 #define REQUEST_HASH_LEN (crypto_generichash_BYTES * 2)
 
@@ -119,14 +119,45 @@ static void location(struct api_response *rs, int64_t id)
 static int check_key(const char *key, struct api_problem *p)
 {
     size_t n = strlen(key);
-    bool ok = n > 0 && n <= IDEM_KEY_MAX;
+    bool ok = n > 0 && n <= API_IDEM_KEY_MAX;
     for (size_t i = 0; ok && i < n; i++)
         ok = key[i] > 0x20 && key[i] < 0x7f;
     if (!ok)
         return api_problem_set(p, 400, "invalid_idempotency_key", "Idempotency-Key",
                                "Idempotency-Key must be 1 to %d visible ASCII characters",
-                               IDEM_KEY_MAX);
+                               API_IDEM_KEY_MAX);
     return 0;
+}
+
+static void in_flight(const char *key, struct api_response *rs)
+{
+    api_error(rs, 409, "idempotency_in_flight", "Idempotency-Key",
+              "a request with Idempotency-Key '%s' is still being processed; retry shortly", key);
+}
+
+bool api_messages_hold(const struct api_request *rq, struct api_msg_hold *h,
+                       struct api_response *rs)
+{
+    struct api_problem p;
+    h->held = false;
+    if (!rq->idempotency_key || strcmp(rq->method, "POST") != 0 ||
+        strcmp(rq->path, "/v1/messages") != 0 || check_key(rq->idempotency_key, &p) != 0 ||
+        !rq->cfg->idem || !api_auth_peek(rq, &h->account_id))
+        return true;
+    snprintf(h->key, sizeof(h->key), "%s", rq->idempotency_key);
+    if (!api_idem_begin(rq->cfg->idem, h->account_id, h->key)) {
+        in_flight(h->key, rs);
+        return false;
+    }
+    h->held = true;
+    return true;
+}
+
+void api_messages_unhold(const struct api_config *cfg, struct api_msg_hold *h)
+{
+    if (h->held)
+        api_idem_end(cfg->idem, h->account_id, h->key);
+    h->held = false;
 }
 
 /* BLAKE2b-256 over the route and the body's canonical form (compact JSON,
@@ -172,9 +203,7 @@ static bool replay(const struct api_request *rq, const char *hash, struct api_re
     }
     rc = id ? store_message_get(rq->store, rq->account_id, id, &m, &err) : RL_ENOTFOUND;
     if (rc == RL_ENOTFOUND) {
-        api_error(rs, 409, "idempotency_in_flight", "Idempotency-Key",
-                  "a request with Idempotency-Key '%s' is still being processed; retry shortly",
-                  rq->idempotency_key);
+        in_flight(rq->idempotency_key, rs);
         return true;
     }
     if (rc != 0) {
@@ -233,12 +262,10 @@ static void create(const struct api_request *rq, const json_t *obj, const char *
                                  mn.m.scheduled_for);
         location(rs, id);
     } else if (rc == -EEXIST && hash) {
-        /* Another request with this key committed first: answer as it did. */
+        /* Another request with this key committed first (another node of
+         * the database: this one's are held in flight): answer as it did. */
         if (!replay(rq, hash, rs))
-            api_error(rs, 409, "idempotency_in_flight", "Idempotency-Key",
-                      "a request with Idempotency-Key '%s' is still being processed; retry "
-                      "shortly",
-                      rq->idempotency_key);
+            in_flight(rq->idempotency_key, rs);
     } else {
         insert_failed(rq, mn.m.cost, rc, &err, rs);
     }
@@ -373,6 +400,11 @@ static const json_t *batch_array(const struct api_request *rq, const json_t *obj
     else
         return arr;
     return NULL;
+}
+
+bool api_messages_batch_route(const char *method, const char *path)
+{
+    return strcmp(method, "POST") == 0 && strcmp(path, "/v1/messages/batch") == 0;
 }
 
 void api_messages_batch(const struct api_request *rq, struct api_response *rs)

@@ -61,12 +61,18 @@ static int read_to(const struct api_config *cfg, const json_t *obj, struct api_m
     return 0;
 }
 
-static int read_from(const json_t *obj, struct api_msgnew *out, struct api_problem *p)
+static int read_from(const struct api_config *cfg, const json_t *obj, struct api_msgnew *out,
+                     struct api_problem *p)
 {
     const json_t *v = api_json_get(obj, "from");
     struct sender_info si;
     struct rl_err err = {0};
+    char why[256];
     out->m.from = ""; /* the route's default sender */
+    /* Refused now rather than accepted and failed at send time: a message
+     * that no route could give a sender would only be billed and lost. */
+    if (!v && !api_config_sender_optional(cfg, out->to, why, sizeof(why)))
+        return api_problem_set(p, 422, "invalid_sender", "from", "from is required: %s", why);
     if (!v)
         return 0;
     if (sender_check(json_string_value(v), json_string_length(v), &si, &err) != 0)
@@ -283,7 +289,7 @@ int api_msgnew_build(const struct api_config *cfg, int64_t account_id, const jso
     if (rc == 0)
         rc = read_to(cfg, obj, out, p);
     if (rc == 0)
-        rc = read_from(obj, out, p);
+        rc = read_from(cfg, obj, out, p);
     if (rc == 0)
         rc = read_category(obj, out, p);
     if (rc == 0)

@@ -11,6 +11,7 @@
 #include "api/api_json.h"
 #include "core/log.h"
 #include "domain/consent.h"
+#include "domain/csvimport.h"
 #include "phone/phone.h"
 #include "store/store.h"
 #include "core/banned.h"
@@ -35,14 +36,15 @@ static json_t *time_json(int64_t ms)
 
 /* --- reading the request ------------------------------------------------------------ */
 
-/* A number as the messages API reads "to": E.164 out. */
+/* A number as the messages API reads "to" (csvimport_phone: French overseas
+ * mobiles written nationally included): E.164 out. */
 static int read_number(const struct api_request *rq, const char *s, size_t len,
                        char out[STORE_CONSENT_PHONE_SIZE], struct api_problem *p)
 {
     struct phone_info pi;
     struct rl_err err = {0};
     const char *region = rq->cfg->default_region[0] ? rq->cfg->default_region : NULL;
-    int rc = phone_parse(s, len, region, &pi, &err);
+    int rc = csvimport_phone(s, len, region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", "number", "%s", err.msg);
     if (rc != 0)
@@ -148,7 +150,8 @@ static json_t *view_json(const char *number, const struct store_consent_view *v)
 }
 
 /* "/u/<token>": the number's opt-out page, for the account to link to from
- * its own mails or pages (campaigns prefix http.public_url themselves). */
+ * its own mails or pages (a campaign template's #optout_link# renders
+ * http.public_url + this path per recipient: consent_link_make). */
 static int optout_path(const struct api_request *rq, const char *number, json_t *view,
                        struct rl_err *err)
 {
@@ -163,22 +166,33 @@ static int optout_path(const struct api_request *rq, const char *number, json_t 
     return rc;
 }
 
+int api_consent_json(const struct api_request *rq, const char *number, json_t **out,
+                     struct rl_err *err)
+{
+    struct store_consent_view v;
+    *out = NULL;
+    int rc = store_consent_get(rq->store, rq->account_id, number, &v, err);
+    if (rc != 0)
+        return rc;
+    json_t *body = view_json(number, &v);
+    store_consent_view_release(&v);
+    if ((rc = optout_path(rq, number, body, err)) != 0) {
+        json_decref(body);
+        return rc;
+    }
+    *out = body;
+    return 0;
+}
+
 /* Answers with the number's whole consent. */
 static void answer_view(const struct api_request *rq, const char *number, unsigned status,
                         struct api_response *rs)
 {
-    struct store_consent_view v;
     struct rl_err err = {0};
-    int rc = store_consent_get(rq->store, rq->account_id, number, &v, &err);
+    json_t *body;
+    int rc = api_consent_json(rq, number, &body, &err);
     if (rc != 0) {
         internal(rs, "read consent", rc, &err);
-        return;
-    }
-    json_t *body = view_json(number, &v);
-    store_consent_view_release(&v);
-    if ((rc = optout_path(rq, number, body, &err)) != 0) {
-        json_decref(body);
-        internal(rs, "read the link key", rc, &err);
         return;
     }
     rs->status = status;

@@ -2,6 +2,7 @@
 #define RL_API_OPTOUTS_H
 
 #include "api/router.h"
+#include "core/err.h"
 
 /* Consent over the API: the account's opt-outs (list, add, lift), explicit
  * opt-ins (a category a campaign may require), one number's state and full
@@ -23,6 +24,12 @@ void api_optouts_get(const struct api_request *rq, struct api_response *rs);
 void api_optouts_delete(const struct api_request *rq, struct api_response *rs);
 /* POST /v1/optins {number, scope?} → 201 ConsentState (200 if it already was). */
 void api_optins_create(const struct api_request *rq, struct api_response *rs);
+/* The whole consent of account rq->account_id's number (E.164, borrowed), as
+ * GET /v1/optouts/{number} answers it: {number, opted_out, scopes, history,
+ * optout_path}. Returns 0 and *out (new; json_decref), or the store's failure
+ * with err. The contacts API embeds it in a contact. */
+int api_consent_json(const struct api_request *rq, const char *number, json_t **out,
+                     struct rl_err *err);
 /* GET /v1/consent/settings → 200 {stop_reply}. */
 void api_consent_settings_get(const struct api_request *rq, struct api_response *rs);
 /* PATCH /v1/consent/settings {stop_reply?} → 200 {stop_reply}. */

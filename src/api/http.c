@@ -9,6 +9,7 @@
 
 #include "api/api_config.h"
 #include "api/api_contacts.h"
+#include "api/api_messages.h"
 #include "api/router.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -22,14 +23,18 @@ struct http_server {
     struct dispatch *dispatch;
     struct api_config cfg;
     size_t max_body;
+    size_t max_batch_body;
     uint16_t port;
 };
 
 /* One request in flight: its body, gathered up to the cap. */
 struct request {
     struct buf body;
+    size_t cap;      /* the body's limit: http.max_body, or api.max_batch_body for a batch */
+    const char *key; /* the configuration key that sets cap, for the 413 */
     bool too_big;
     struct api_import *import; /* a body streamed chunk by chunk (api_import_streams) */
+    struct api_msg_hold hold;  /* an Idempotency-Key in flight (api_messages_hold) */
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
@@ -79,8 +84,8 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c, const char
     struct api_request rq = {
         .method = method, .path = url, .store = h->store, .cfg = &h->cfg, .dispatch = h->dispatch};
     if (q->too_big) {
-        api_error(rs, 413, "body_too_large", NULL, "the request body is over the %zu-byte limit",
-                  h->max_body);
+        api_error(rs, 413, "body_too_large", NULL,
+                  "the request body is over the %zu-byte limit (%s)", q->cap, q->key);
         return;
     }
     rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -109,6 +114,17 @@ static bool stream_begin(struct http_server *h, struct MHD_Connection *c, const 
     return q->import != NULL;
 }
 
+/* A message with an Idempotency-Key is in flight from its headers on: a
+ * second request with the key is answered 409 before its body is read. */
+static bool hold_begin(struct http_server *h, struct MHD_Connection *c, const char *method,
+                       const char *url, struct request *q, struct api_response *rs)
+{
+    struct api_request rq = {.method = method, .path = url, .store = h->store, .cfg = &h->cfg};
+    rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    rq.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    return !rq.idempotency_key || api_messages_hold(&rq, &q->hold, rs);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req)
@@ -118,14 +134,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     if (!q) { /* first call: headers only */
         q = xcalloc(1, sizeof(*q));
-        buf_init(&q->body, h->max_body);
+        /* A batch of 10,000 messages is about 2 MB: it gets its own limit. */
+        bool batch = api_messages_batch_route(method, url);
+        q->cap = batch ? h->max_batch_body : h->max_body;
+        q->key = batch ? "api.max_batch_body" : "http.max_body";
+        buf_init(&q->body, q->cap);
         *req = q;
-        if (api_import_streams(method, url)) {
-            struct api_response rs;
-            memset(&rs, 0, sizeof(rs));
-            if (!stream_begin(h, c, method, url, q, &rs))
-                return respond(c, &rs);
-        }
+        struct api_response rs;
+        memset(&rs, 0, sizeof(rs));
+        if (api_import_streams(method, url) && !stream_begin(h, c, method, url, q, &rs))
+            return respond(c, &rs);
+        if (!hold_begin(h, c, method, url, q, &rs))
+            return respond(c, &rs);
         return MHD_YES;
     }
     if (*upload_size && q->import) {
@@ -150,16 +170,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     } else {
         dispatch(h, c, method, url, q, &rs);
     }
+    /* Released before the answer leaves: a client that resends on reading
+     * it finds the message committed, not the key still held. */
+    api_messages_unhold(&h->cfg, &q->hold);
     return respond(c, &rs);
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **req,
                     enum MHD_RequestTerminationCode why)
 {
+    struct http_server *h = cls;
     struct request *q = *req;
-    (void)cls, (void)c, (void)why;
+    (void)c, (void)why;
     if (q) {
-        api_import_abort(q->import); /* a connection lost midway */
+        api_messages_unhold(&h->cfg, &q->hold); /* a connection lost midway */
+        api_import_abort(q->import);
         buf_release(&q->body);
         free(q);
         *req = NULL;
@@ -200,12 +225,13 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
     h->store = o->store;
     h->dispatch = o->dispatch;
     h->max_body = o->max_body ? o->max_body : (size_t)1 << 20;
+    h->max_batch_body = o->max_batch_body ? o->max_batch_body : (size_t)16 << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
                      MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
     h->daemon = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
                                  o->threads ? o->threads : 2u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
     if (!h->daemon) {
         api_config_release(&h->cfg);
         free(h);

@@ -15,11 +15,12 @@ struct http_server;
 struct dispatch;
 
 struct http_opts {
-    const char *listen;  /* IPv4 or IPv6 address */
-    uint16_t port;       /* 0: an ephemeral port (see http_server_port) */
-    unsigned threads;    /* polling threads in the pool */
-    size_t max_body;     /* bytes; a larger body gets 413 (0: 1 MiB) */
-    struct store *store; /* borrowed; must outlive the server */
+    const char *listen;    /* IPv4 or IPv6 address */
+    uint16_t port;         /* 0: an ephemeral port (see http_server_port) */
+    unsigned threads;      /* polling threads in the pool */
+    size_t max_body;       /* bytes; a larger body gets 413 (0: 1 MiB) */
+    size_t max_batch_body; /* the same for POST /v1/messages/batch (0: 16 MiB) */
+    struct store *store;   /* borrowed; must outlive the server */
     /* Borrowed for the call: the API reads the keys it needs (phone, text,
      * billing, dispatch.validity) into its own struct api_config at start.
      * NULL: the built-in defaults. */

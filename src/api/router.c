@@ -12,6 +12,7 @@
 #include "api/api_messages.h"
 #include "api/api_metrics.h"
 #include "api/api_optouts.h"
+#include "api/api_routing.h"
 #include "api/api_unsub.h"
 #include "core/version.h"
 #include "text/utf8.h"
@@ -45,6 +46,8 @@ static const struct api_route routes[] = {
     {"POST", "/v1/messages", api_messages_create, true},
     {"GET", "/v1/messages", api_messages_list, true},
     {"GET", "/v1/account", api_account_get, true},
+    {"GET", "/v1/routes", api_routes_list, true},
+    {"PATCH", "/v1/account", api_account_patch, true},
     {"POST", "/v1/messages/batch", api_messages_batch, true},
     {"GET", "/v1/messages/{id}", api_messages_get, true},
     {"DELETE", "/v1/messages/{id}", api_messages_cancel, true},

@@ -102,6 +102,7 @@ void cli_store_tune(const struct cfg *c, struct store *s)
     if (billing_amount_parse(c->billing_low_balance, strlen(c->billing_low_balance),
                              BILLING_AMOUNT_MAX, &low) == 0)
         store_set_low_balance(s, low);
+    store_set_idempotency_ttl(s, c->api_idempotency_ttl_ms);
 }
 
 int cli_open_store(const char *cmd, const struct cfg *c, const char *db, struct store **out)

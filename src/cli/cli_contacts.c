@@ -21,11 +21,15 @@ static void usage(void)
            "                             [--config FILE] [--db PATH]\n\n"
            "Imports the contacts of a CSV file (or '-' for standard input) into list NAME\n"
            "of the account, creating the list if needed. The header row names the columns\n"
-           "(phone, email, first name, last name, language, in French or English; any other\n"
-           "column becomes a custom field); ';' ',' or tab, UTF-8 or Windows-1252. A number\n"
-           "already in the account updates its contact; a number twice in the file is\n"
-           "imported once. Prints the report as one JSON line:\n"
-           "{rows, created, updated, duplicates, invalid:[{line, value, reason}], non_mobile}.\n"
+           "(phone or mobile, email, first name, last name, language, optout, in French or\n"
+           "English; any other column becomes a custom field); ';' ',' or tab, UTF-8 or\n"
+           "Windows-1252. With both a phone and a mobile column, the mobile is the number\n"
+           "(the phone when the mobile cell is empty) and the other is kept as a custom\n"
+           "field. An optout cell of 1, yes, oui, true or x opts the number out of\n"
+           "marketing; an import never opts anyone back in. A number already in the\n"
+           "account updates its contact; a number twice in the file is imported once.\n"
+           "Prints the report as one JSON line: {rows, created, updated, duplicates,\n"
+           "invalid:[{line, value, reason}], non_mobile, opted_out}.\n"
            "Invalid rows are reported, not fatal: the exit status is 0 unless the file as a\n"
            "whole is refused (no phone column...) or the store fails.\n\n"
            "  -l, --list NAME     the list (1 to 100 bytes)\n"
@@ -149,9 +153,10 @@ static int import(struct cfg *cf, const struct import_args *a)
         json_decref(report);
         log_info("contacts", "imported",
                  "account=%s list=\"%s\" rows=%zu created=%zu updated=%zu duplicates=%zu "
-                 "invalid=%zu non_mobile=%zu",
+                 "invalid=%zu non_mobile=%zu opted_out=%zu",
                  acc.name, a->list, r->rows, r->created, r->updated,
-                 r->duplicates_file + r->duplicates_list, r->invalid_total, r->non_mobile);
+                 r->duplicates_file + r->duplicates_list, r->invalid_total, r->non_mobile,
+                 r->opted_out);
     }
     contact_import_free(im);
     store_close(s);

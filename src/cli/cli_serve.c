@@ -91,6 +91,32 @@ static int release_stale(struct store *store)
     return 0;
 }
 
+/* The store's routes table says what relais.conf says: GET /v1/routes lists
+ * them, and a route taken out of the file stays, inactive. */
+static int sync_routes(const struct cfg *c, struct store *store)
+{
+    struct store_route_conf r[CFG_ROUTES_MAX];
+    struct rl_err err = {0};
+    size_t n = c->nroutes < CFG_ROUTES_MAX ? c->nroutes : CFG_ROUTES_MAX, changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct cfg_route *cr = &c->routes[i];
+        r[i] = (struct store_route_conf){.name = cr->name,
+                                         .kind = "smpp",
+                                         .host = cr->host,
+                                         .port = (int)cr->port,
+                                         .system_id = cr->system_id,
+                                         .prefixes = cr->prefixes,
+                                         .default_sender = cr->default_sender};
+    }
+    if (store_routes_sync(store, r, n, 0, &changed, &err) != 0) {
+        log_error("serve", "routes_not_stored", "err=%s detail=\"%s\"", rl_errname(err.code),
+                  err.msg);
+        return -1;
+    }
+    log_info("serve", "routes_stored", "configured=%zu changed=%zu", n, changed);
+    return 0;
+}
+
 /* Starts the dispatcher when a route is configured; *d stays NULL otherwise. */
 static int start_dispatch(struct cfg *c, struct store *store, struct consent *cons,
                           struct dispatch **d)
@@ -133,8 +159,9 @@ static int run(struct cfg *c)
         store_close(store);
         return cli_fail("serve", "%s", err.msg);
     }
-    int rc = release_stale(store) != 0 ? cli_fail("serve", "cannot release stale messages")
-                                       : start_dispatch(c, store, &cons, &dsp);
+    int rc = release_stale(store) != 0    ? cli_fail("serve", "cannot release stale messages")
+             : sync_routes(c, store) != 0 ? cli_fail("serve", "cannot store the routes")
+                                          : start_dispatch(c, store, &cons, &dsp);
     if (rc != 0) {
         consent_release(&cons);
         store_close(store);
@@ -144,6 +171,7 @@ static int run(struct cfg *c)
                            .port = (uint16_t)c->http_port,
                            .threads = (unsigned)c->http_threads,
                            .max_body = (size_t)c->http_max_body,
+                           .max_batch_body = (size_t)c->api_max_batch_body,
                            .store = store,
                            .cfg = c,
                            .dispatch = dsp};

@@ -591,7 +591,8 @@ static int parse_args(struct send *x, int argc, char **argv, unsigned *wait_s)
      * written with '+' goes as it is, so that the SMSC judges test numbers. */
     if (x->to[0] != '+') {
         struct phone_info pi;
-        if (phone_parse(x->to, strlen(x->to), x->region ? x->region : "FR", &pi, &err) != 0)
+        if (phone_parse_with_overseas(x->to, strlen(x->to), x->region ? x->region : "FR", &pi,
+                                      &err) != 0)
             return cli_usage(CMD, "--to: %s", err.msg);
         snprintf(x->to_e164, sizeof(x->to_e164), "%s", pi.e164);
         x->to = x->to_e164;

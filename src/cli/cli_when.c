@@ -126,7 +126,7 @@ struct when_req {
 static int check_request(const struct when_args *a, const struct cfg *c, struct when_req *r)
 {
     struct rl_err err = {0};
-    if (phone_parse(a->to, strlen(a->to), c->phone_default_region, &r->ph, &err) != 0)
+    if (phone_parse_with_overseas(a->to, strlen(a->to), c->phone_default_region, &r->ph, &err) != 0)
         return cli_usage(CMD, "--to: %s", err.msg);
     if (rules_category_parse(a->category, &r->cat) != 0)
         return cli_usage(CMD, "--category '%s': expected marketing or transactional", a->category);

@@ -76,14 +76,16 @@ static bool credit_refused(struct dispatch *d, struct credit *cache, size_t *nca
     return true;
 }
 
-/* The timing rules and the message's campaign (paused, cancelled): see
- * campaign.h's gate. */
+/* The timing rules and the message's campaign (paused, cancelled, its
+ * category's consent): see campaign.h's gate. */
 static enum dsp_verdict gate_verdict(struct dispatch *d, size_t i, int64_t now, int64_t until,
                                      size_t *held)
 {
     switch (campaign_gate_check(d->gate, i, now, until)) {
     case CAMPAIGN_GATE_EXPIRE:
         return DSP_EXPIRE;
+    case CAMPAIGN_GATE_REFUSE:
+        return DSP_OPTED_OUT;
     case CAMPAIGN_GATE_HELD:
         (*held)++;
         return DSP_DEFER;
@@ -196,12 +198,25 @@ static void submit_one(struct dispatch *d, const struct store_message *m, int64_
 static void claim_apply(struct dispatch *d, struct dsp_claim *c, size_t i)
 {
     const struct store_message *m = &c->msgs[i];
+    const char *gate_why, *detail;
     switch (c->verdict[i]) {
     case DSP_EXPIRE:
-        dsp_requeue(d, m->id, m->cost, INT64_MAX, c->valid_until[i], "not_sent_in_time", NULL);
+        if (campaign_gate_expiry(d->gate, i, &gate_why, &detail)) {
+            /* Not its validity running out: the rules leave it no time within it. */
+            struct store_outcome o = {.kind = STORE_OUTCOME_EXPIRED,
+                                      .message_id = m->id,
+                                      .refund = m->cost,
+                                      .reason = gate_why,
+                                      .error = detail};
+            d->st.expired++;
+            dsp_outcome_push(d, &o);
+        } else {
+            dsp_requeue(d, m->id, m->cost, INT64_MAX, c->valid_until[i], "not_sent_in_time", NULL);
+        }
         break;
     case DSP_OPTED_OUT:
-        dsp_fail(d, m->id, MSG_STATE_REJECTED, m->cost, MSG_REASON_OPTED_OUT, NULL);
+        /* Of marketing (the hook), or of the campaign's category (the gate). */
+        dsp_fail(d, m->id, MSG_STATE_REJECTED, m->cost, campaign_gate_refusal(d->gate, i), NULL);
         break;
     case DSP_NO_CREDIT:
         dsp_fail(d, m->id, MSG_STATE_REJECTED, m->cost, MSG_REASON_INSUFFICIENT_CREDIT,

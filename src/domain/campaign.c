@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "domain/csvimport.h"
 #include "phone/phone.h"
 #include "text/utf8.h"
 #include "core/banned.h"
@@ -31,6 +32,21 @@ const char *campaign_exclusion_name(enum campaign_exclusion e)
 
 #define MENTION_KEY "campaigns.optout_mention"
 
+/* A mention's text: 1..CAMPAIGN_MENTION_MAX bytes of UTF-8, no control character. */
+static bool mention_text_ok(const char *t, size_t tl)
+{
+    bool ok = tl > 0 && tl <= CAMPAIGN_MENTION_MAX && utf8_validate(t, tl, NULL) == 0;
+    for (size_t i = 0; ok && i < tl; i++)
+        ok = (unsigned char)t[i] >= 0x20 && t[i] != 0x7f;
+    return ok;
+}
+
+static bool mention_country_ok(const char *c, size_t cl)
+{
+    return (cl == 1 && c[0] == '*') ||
+           (cl == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z');
+}
+
 static int mention_entry(const char *p, size_t len, size_t idx, struct campaign_mention *out,
                          struct rl_err *err)
 {
@@ -42,9 +58,7 @@ static int mention_entry(const char *p, size_t len, size_t idx, struct campaign_
     size_t cl = eq ? (size_t)(eq - p) : 0;
     while (cl && p[cl - 1] == ' ')
         cl--;
-    bool star = cl == 1 && p[0] == '*';
-    bool cc = cl == 2 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z';
-    if (!eq || (!star && !cc))
+    if (!eq || !mention_country_ok(p, cl))
         return rl_err_set(err, RL_ECONFIG, MENTION_KEY,
                           "%s entry %zu '%.*s': expected CC=TEXT, CC a country such as FR "
                           "(two upper-case letters) or *",
@@ -53,10 +67,7 @@ static int mention_entry(const char *p, size_t len, size_t idx, struct campaign_
     size_t tl = (size_t)(p + len - t);
     while (tl && *t == ' ')
         t++, tl--;
-    bool ok = tl > 0 && tl <= CAMPAIGN_MENTION_MAX && utf8_validate(t, tl, NULL) == 0;
-    for (size_t i = 0; ok && i < tl; i++)
-        ok = (unsigned char)t[i] >= 0x20 && t[i] != 0x7f;
-    if (!ok)
+    if (!mention_text_ok(t, tl))
         return rl_err_set(err, RL_ECONFIG, MENTION_KEY,
                           "%s entry %zu (%.*s): the mention must be 1 to %d bytes of UTF-8 "
                           "without control characters",
@@ -110,6 +121,11 @@ int campaign_config_init(struct campaign_config *cc, const struct cfg *c, struct
         return rc;
     }
     cc->default_rate = c->campaigns_default_rate;
+    /* As consent.c reads it: the links in texts and on the page agree. */
+    size_t n = strlen(c->http_public_url);
+    while (n && c->http_public_url[n - 1] == '/')
+        n--;
+    snprintf(cc->public_url, sizeof(cc->public_url), "%.*s", (int)n, c->http_public_url);
     return 0;
 }
 
@@ -122,16 +138,127 @@ void campaign_config_release(struct campaign_config *cc)
     memset(cc, 0, sizeof(*cc));
 }
 
-const char *campaign_mention_for(const struct campaign_config *cc, const char *country)
+static const char *mention_in(const struct campaign_mention *m, size_t n, const char *country)
 {
     const char *any = NULL;
-    for (size_t i = 0; i < cc->nmentions; i++) {
-        if (country && country[0] && strcmp(cc->mentions[i].country, country) == 0)
-            return cc->mentions[i].text;
-        if (strcmp(cc->mentions[i].country, "*") == 0)
-            any = cc->mentions[i].text;
+    for (size_t i = 0; i < n; i++) {
+        if (country && country[0] && strcmp(m[i].country, country) == 0)
+            return m[i].text;
+        if (strcmp(m[i].country, "*") == 0)
+            any = m[i].text;
     }
     return any;
+}
+
+const char *campaign_mention_for(const struct campaign_config *cc, const char *country)
+{
+    return mention_in(cc->mentions, cc->nmentions, country);
+}
+
+/* --- the account's own mentions ------------------------------------------------------ */
+
+#define ACCOUNT_MENTION_FIELD "optout_mention"
+
+int campaign_account_mentions_parse(struct campaign_account_mentions *out, const char *json,
+                                    struct rl_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!json || !json[0])
+        return 0;
+    json_t *o = json_loads(json, 0, NULL);
+    int rc = json_is_object(o) && json_object_size(o) <= CAMPAIGN_MENTIONS_MAX
+                 ? 0
+                 : rl_err_set(err, RL_EINVAL, ACCOUNT_MENTION_FIELD,
+                              "%s must be an object of at most %d countries, such as "
+                              "{\"FR\": \"STOP au 36180\"}",
+                              ACCOUNT_MENTION_FIELD, CAMPAIGN_MENTIONS_MAX);
+    out->m = rc == 0 ? xcalloc(json_object_size(o) + 1, sizeof(*out->m)) : NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        if (rc != 0)
+            break;
+        char field[32];
+        snprintf(field, sizeof(field), "%s.%.8s", ACCOUNT_MENTION_FIELD, k);
+        if (!mention_country_ok(k, strlen(k)))
+            rc = rl_err_set(err, RL_EINVAL, field,
+                            "%s: '%.8s' is not a country such as FR (two upper-case letters) "
+                            "nor *",
+                            ACCOUNT_MENTION_FIELD, k);
+        else if (!json_is_string(v) ||
+                 !mention_text_ok(json_string_value(v), json_string_length(v)))
+            rc = rl_err_set(err, RL_EINVAL, field,
+                            "%s: the mention must be a string of 1 to %d bytes of UTF-8 "
+                            "without control characters",
+                            field, CAMPAIGN_MENTION_MAX);
+        else {
+            struct campaign_mention *m = &out->m[out->n++];
+            snprintf(m->country, sizeof(m->country), "%s", k);
+            snprintf(m->text, sizeof(m->text), "%s", json_string_value(v));
+        }
+    }
+    json_decref(o);
+    if (rc != 0)
+        campaign_account_mentions_release(out);
+    return rc;
+}
+
+void campaign_account_mentions_release(struct campaign_account_mentions *am)
+{
+    if (!am)
+        return;
+    free(am->m);
+    memset(am, 0, sizeof(*am));
+}
+
+const char *campaign_mention_pick(const struct campaign_config *cc,
+                                  const struct campaign_account_mentions *am, const char *country)
+{
+    /* The account's short number is its own: where it gave one (for the
+     * country, or for every country with '*'), the server's does not apply. */
+    const char *m = am ? mention_in(am->m, am->n, country) : NULL;
+    return m ? m : campaign_mention_for(cc, country);
+}
+
+/* --- a window that can never be met --------------------------------------------------- */
+
+/* Whether w meets profile on some day: the rules in UTC (a wall clock like any
+ * other: both are read in the same zone) from a Monday, holidays aside (no
+ * country), so a week decides it; rules_next_allowed says RL_ENOTFOUND after a
+ * year when they never meet. */
+static bool window_meets(const struct rules_window *profile, const struct rules_window *w,
+                         struct rules_zone *utc)
+{
+    struct rules_query q = {.profile = profile, .window = w};
+    int64_t next;
+    const char *why;
+    /* Monday 2024-01-01 00:00:00 UTC */
+    return rules_next_allowed(&q, utc, 1704067200000LL, &next, &why, NULL) == 0;
+}
+
+int campaign_window_check(const struct rules_config *rc, bool marketing,
+                          const struct rules_window *w, struct rl_err *err)
+{
+    if (!marketing)
+        return 0;
+    struct rules_zone *utc = NULL;
+    int zrc = rules_zone_new("UTC", &utc, err);
+    if (zrc != 0)
+        return zrc;
+    bool meets = window_meets(&rc->marketing, w, utc);
+    for (size_t i = 0; !meets && i < rc->n; i++)
+        meets = window_meets(&rc->profiles[i].w, w, utc);
+    rules_zone_free(utc);
+    if (meets)
+        return 0;
+    char ws[RULES_SPEC_MAX], ps[RULES_SPEC_MAX];
+    rules_window_format(w, ws, sizeof(ws));
+    rules_window_format(&rc->marketing, ps, sizeof(ps));
+    return rl_err_set(err, RL_EINVAL, "window",
+                      "window '%s' never allows a marketing message: it never meets the "
+                      "marketing hours '%s' (rules.marketing_window)%s",
+                      ws, ps, rc->n ? " nor any country's in rules.profiles" : "");
 }
 
 /* --- the definition ---------------------------------------------------------------------- */
@@ -284,9 +411,10 @@ int campaign_blocker(const struct campaign_env *env, const struct campaign_spec 
                           "the audience has no recipient left once exclusions apply");
     if (sp->marketing && f->no_mention > 0)
         return rl_err_set(err, RL_EINVAL, MENTION_KEY,
-                          "marketing needs an opt-out mention: %s has none for %s (%lld "
-                          "recipients), e.g. %s = %s=STOP au 36180",
-                          MENTION_KEY, f->no_mention_country, (long long)f->no_mention, MENTION_KEY,
+                          "marketing needs an opt-out mention: neither the account (PATCH "
+                          "/v1/account optout_mention) nor %s has one for %s (%lld recipients), "
+                          "e.g. {\"%s\": \"STOP au 36xxx\"}",
+                          MENTION_KEY, f->no_mention_country, (long long)f->no_mention,
                           f->no_mention_country[0] == '?' ? "*" : f->no_mention_country);
     if (!billing_can_afford(balance, f->cost)) {
         char c[32], b[32];
@@ -413,7 +541,7 @@ static int test_one(const struct campaign_env *env, const struct campaign_spec *
     struct rl_err e = {0};
     char field[16];
     snprintf(field, sizeof(field), "numbers[%zu]", i);
-    if (phone_parse(typed, strlen(typed), env->region[0] ? env->region : NULL, &pi, &e) != 0)
+    if (csvimport_phone(typed, strlen(typed), env->region[0] ? env->region : NULL, &pi, &e) != 0)
         return rl_err_set(err, RL_EPHONE, field, "%s", e.msg);
     snprintf(t->to[i], sizeof(t->to[i]), "%s", pi.e164);
     struct store_contact ct;
@@ -433,8 +561,9 @@ static int test_one(const struct campaign_env *env, const struct campaign_spec *
                           env->max_parts);
     if (rc == COMPOSE_NO_MENTION)
         return rl_err_set(err, RL_EINVAL, MENTION_KEY,
-                          "marketing needs an opt-out mention: %s has none for %s", MENTION_KEY,
-                          c.region[0] ? c.region : "numbers without a country");
+                          "marketing needs an opt-out mention: neither the account (PATCH "
+                          "/v1/account optout_mention) nor %s has one for %s",
+                          MENTION_KEY, c.region[0] ? c.region : "numbers without a country");
     if (rc < 0)
         return rl_err_set(err, rc, "text", "the text to %s cannot be composed", pi.e164);
     t->text[i] = xstrndup(c.text, c.len);
@@ -463,7 +592,7 @@ int campaign_test_send(const struct campaign_env *env, const struct campaign_spe
     struct composer cp;
     composer_init(&cp, env, sp, clock);
     snprintf(t->metadata, sizeof(t->metadata), "{\"campaign_test\":%lld}", (long long)sp->id);
-    int rc = 0;
+    int rc = composer_load(&cp, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = test_one(env, sp, &cp, numbers[i], i, t, err);
     if (rc == 0)
@@ -540,6 +669,8 @@ static int reschedule_all(const struct campaign_env *env, const struct campaign_
             const char *rule = NULL;
             rc = campaign_pacer_next(&p, clock, &t, b->phones[i], &b->slots[i].at, &rule, err);
             b->slots[i].message_id = b->ids[i];
+            /* Valid from its new slot, as at launch: a pause does not use it up. */
+            b->slots[i].valid_until = env->validity_ms > 0 ? b->slots[i].at + env->validity_ms : 0;
             b->slots[i].reason = NULL;
             if (rule) {
                 snprintf(b->reasons[i], sizeof(b->reasons[i]), "deferred:%s", rule);

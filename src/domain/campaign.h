@@ -27,11 +27,13 @@
  * (too_long). Consent is asked a page at a time (store_consent_status_batch).
  *
  * Each recipient's text is the template rendered with its contact (first
- * name, last name, phone, email, language, custom fields), then for marketing
- * the account's opt-out mention for the recipient's country ([campaigns]
- * optout_mention, "STOP au 36180") after a space unless the text already ends
- * with it, then smart encoding if asked; encoding, segments and cost are those
- * of that final text.
+ * name, last name, phone, email, language, custom fields) and #optout_link#,
+ * the recipient's own opt-out page (http.public_url + /u/ + a signed token:
+ * consent.h), then for marketing the opt-out mention for the recipient's
+ * country ("STOP au 36180": the account's own, PATCH /v1/account, else
+ * [campaigns] optout_mention) after a space unless the text already ends with
+ * it, then smart encoding if asked; encoding, segments and cost are those of
+ * that final text.
  *
  * The schedule: every message gets its scheduled_for from one walk at the
  * campaign's rate (a slot every 1/rate s from max(now, send_at)) through the
@@ -44,7 +46,17 @@
  * whole campaign; the price is that in a campaign mixing countries, a
  * recipient whose country is in its quiet hours holds back those after it
  * until its time comes (the pace never goes over the rate, and a one-country
- * campaign — the usual case — loses nothing).
+ * campaign — the usual case — loses nothing). Every message a rule's jump put
+ * later carries that rule in its history ("deferred:quiet_hours"), not only
+ * the first: without the rule it would have gone before. One whose slot only
+ * the rate set says "campaign".
+ *
+ * Validity. A campaign's message is valid dispatch.validity from its slot
+ * (its validity_until, written with it), and a lawful deferral never eats it:
+ * when the dispatcher's gate or a resume moves the message, its validity
+ * starts again from the new time. A message of POST /v1/messages keeps the
+ * validity_until the API gave it: deferred past that, it expires (reason
+ * deferred_past_validity).
  *
  * The summary runs the same pass without writing. The launch runs it once to
  * check what would block (no recipient, no opt-out mention for a recipient's
@@ -69,12 +81,15 @@ struct campaign_mention {
     char text[CAMPAIGN_MENTION_MAX + 1];
 };
 
+#define CAMPAIGN_URL_MAX 254 /* http.public_url, NUL included */
+
 /* Caller-owned; campaign_config_init fills it, campaign_config_release frees it. */
 struct campaign_config {
     struct rules_config rules;         /* [rules]: the marketing profiles */
     struct campaign_mention *mentions; /* owned; n entries, in the order written */
     size_t nmentions;
-    double default_rate; /* [campaigns] default_rate; 0: no cap */
+    double default_rate;               /* [campaigns] default_rate; 0: no cap */
+    char public_url[CAMPAIGN_URL_MAX]; /* http.public_url without a trailing '/' */
 };
 
 /* Parses "FR=STOP au 36180 | BE=STOP 3011 | *=Reply STOP" (borrowed; "" is
@@ -92,6 +107,36 @@ void campaign_config_release(struct campaign_config *cc);
 /* The mention for country (borrowed; NULL or "" for a number without one):
  * its own entry, else '*', else NULL. Borrowed from cc. */
 const char *campaign_mention_for(const struct campaign_config *cc, const char *country);
+
+/* An account's own mentions (PATCH /v1/account), which replace the
+ * configuration's for the countries they cover. Caller-owned;
+ * campaign_account_mentions_release frees it. */
+struct campaign_account_mentions {
+    struct campaign_mention *m; /* owned */
+    size_t n;
+};
+
+/* Reads the JSON object text json (borrowed; NULL or "" is none) of country
+ * (two upper-case letters, or "*") to mention (1..CAMPAIGN_MENTION_MAX bytes
+ * of UTF-8 without control characters), at most CAMPAIGN_MENTIONS_MAX
+ * entries, into *out. Returns 0, or RL_EINVAL with err on field
+ * "optout_mention" or "optout_mention.CC" saying what is wrong (*out empty). */
+int campaign_account_mentions_parse(struct campaign_account_mentions *out, const char *json,
+                                    struct rl_err *err);
+void campaign_account_mentions_release(struct campaign_account_mentions *am);
+/* The mention a marketing text to country gets: the account's entry for it,
+ * else the account's '*', else the configuration's (campaign_mention_for).
+ * am may be NULL. Borrowed from am or cc; NULL when none. */
+const char *campaign_mention_pick(const struct campaign_config *cc,
+                                  const struct campaign_account_mentions *am, const char *country);
+
+/* Whether a campaign's window w can ever let a message go under rc: a
+ * marketing campaign's must meet the default marketing window or one
+ * country's profile on some day (holidays aside). Returns 0, or RL_EINVAL on
+ * field "window" naming the window and the hours it never meets. A
+ * transactional campaign's window always can. */
+int campaign_window_check(const struct rules_config *rc, bool marketing,
+                          const struct rules_window *w, struct rl_err *err);
 
 /* --- timing: where the lawful-timing rules put a message ----------------------------- */
 
@@ -122,22 +167,27 @@ void campaign_clock_region(struct campaign_clock *c, const char *e164, char out[
 /* The first instant at or after at_ms when t allows a message to e164
  * (borrowed): *next_ms, and *reason the rule that moved it (static) or NULL.
  * A number whose country has no zone is read in UTC (logged once). Returns 0,
- * or rules_next_allowed's error (RL_ENOTFOUND: nothing allowed within a year). */
+ * RL_EINVAL on field "window" when the campaign's window never meets the
+ * country's marketing hours (err names both), or rules_next_allowed's other
+ * errors. */
 int campaign_clock_next(struct campaign_clock *c, const struct campaign_timing *t, const char *e164,
                         int64_t at_ms, int64_t *next_ms, const char **reason, struct rl_err *err);
 
 /* The walk: slots 1/rate apart through what the rules allow. Caller-owned,
  * plain data. */
 struct campaign_pacer {
-    int64_t cursor_us; /* the next free slot */
-    int64_t step_us;   /* 1e6 / rate; 0: no cap (every slot at the cursor) */
+    int64_t cursor_us;    /* the next free slot */
+    int64_t step_us;      /* 1e6 / rate; 0: no cap (every slot at the cursor) */
+    const char *moved_by; /* the rule that last moved the walk (static); NULL: none yet */
 };
 
 /* Starts a walk at start_ms with rate messages a second (<= 0: no cap). */
 void campaign_pacer_init(struct campaign_pacer *p, int64_t start_ms, double rate);
 /* The next message's slot (ms) into *slot: the cursor, or the first allowed
- * minute after it when t does not allow the cursor for e164 (then *reason
- * names the rule, else NULL); the cursor moves one step past the slot. */
+ * minute after it when t does not allow the cursor for e164; the cursor moves
+ * one step past the slot. *reason names the rule that last moved the walk
+ * (at this message, or at one before it whose jump this slot follows), or
+ * NULL while no rule has moved it. */
 int campaign_pacer_next(struct campaign_pacer *p, struct campaign_clock *c,
                         const struct campaign_timing *t, const char *e164, int64_t *slot,
                         const char **reason, struct rl_err *err);
@@ -177,9 +227,10 @@ struct campaign_env {
     struct store *store;
     const struct campaign_config *cfg;
     const struct billing_table *billing;
-    const char *region; /* phone.default_region, for typed numbers; "" none */
-    size_t max_parts;   /* text.max_parts */
-    unsigned ref_bits;  /* text.concat_ref */
+    const char *region;  /* phone.default_region, for typed numbers; "" none */
+    size_t max_parts;    /* text.max_parts */
+    unsigned ref_bits;   /* text.concat_ref */
+    int64_t validity_ms; /* dispatch.validity, from each message's slot; 0: none */
 };
 
 #define CAMPAIGN_EXCLUSION_MAP(XX)                                                                 \
@@ -222,13 +273,15 @@ char *campaign_figures_json(const struct campaign_figures *f);
 int campaign_figures_parse(const char *text, struct campaign_figures *f);
 
 /* The summary: the same pass as the launch, writing nothing, as if launched
- * at now (ms). Returns 0, or a store error. */
+ * at now (ms). Returns 0, RL_EINVAL "window" (a window that never meets a
+ * recipient's marketing hours), or a store error. */
 int campaign_summarize(const struct campaign_env *env, const struct campaign_spec *sp, int64_t now,
                        struct campaign_figures *out, struct rl_err *err);
 
 /* What stops a launch, from a summary's figures and the balance: RL_EINVAL on
  * field "audience" (no recipient) or "campaigns.optout_mention" (naming the
- * country), RL_ERANGE on "balance" (naming cost and balance). 0: none. */
+ * country; the account's own mentions counted), RL_ERANGE on "balance"
+ * (naming cost and balance). 0: none. */
 int campaign_blocker(const struct campaign_env *env, const struct campaign_spec *sp,
                      const struct campaign_figures *f, int64_t balance, struct rl_err *err);
 
@@ -274,8 +327,16 @@ int campaign_cancel(const struct campaign_env *env, int64_t account_id, int64_t 
 enum campaign_gate_verdict {
     CAMPAIGN_GATE_SEND,   /* allowed now */
     CAMPAIGN_GATE_HELD,   /* deferred, parked or cancelled by campaign_gate_commit */
-    CAMPAIGN_GATE_EXPIRE, /* the next allowed time is past its validity */
+    CAMPAIGN_GATE_EXPIRE, /* never allowed, or allowed only past the API's validity_until */
+    CAMPAIGN_GATE_REFUSE, /* opted out of its campaign's category, or not opted in */
 };
+
+/* Why the gate expires a message: the API's validity_until is before the
+ * rules' next allowed time, or its rules allow no minute within a year. */
+#define CAMPAIGN_REASON_PAST_VALIDITY "deferred_past_validity"
+#define CAMPAIGN_REASON_NEVER_ALLOWED "never_allowed"
+/* Why it refuses one: not opted in to the category the campaign requires. */
+#define CAMPAIGN_REASON_NO_CONSENT "no_consent"
 
 /* Per claim batch: the campaign of each message, the rules, and the holds to
  * write. Heap object, used by one thread at a time (the dispatcher's claims
@@ -288,15 +349,31 @@ int campaign_gate_new(const struct cfg *c, size_t batch_max, struct campaign_gat
                       struct rl_err *err);
 void campaign_gate_free(struct campaign_gate *g);
 /* Starts a batch: msgs[0..n) (borrowed until the next begin), one read for
- * their campaigns. On a store failure (logged) the batch is checked as if no
- * message were a campaign's: marketing still keeps its country's hours. */
+ * their campaigns. On a store failure (logged) no message's campaign is
+ * known: its marketing ones are deferred a few seconds (their category's
+ * consent cannot be checked), the others checked as if no campaign's. */
 void campaign_gate_begin(struct campaign_gate *g, struct store *s, const struct store_message *msgs,
                          size_t n);
 /* The verdict on message i at now, valid until valid_until (ms): a message of
- * a paused campaign is parked, of a cancelled one cancelled, one outside its
- * allowed time deferred to the next allowed minute ("deferred:<rule>"). */
+ * a paused campaign is parked, of a cancelled one cancelled; a campaign's
+ * message with a category is refused when its number opted out of that
+ * category, or is not opted in when the campaign requires it (one consent
+ * read per campaign per batch; when the store cannot tell, it is deferred a
+ * few seconds, never sent on a guess); one outside its allowed time is
+ * deferred to the next allowed minute ("deferred:<rule>"). A campaign's
+ * message (or one without a validity_until) is deferred whatever its
+ * validity, which starts again at the new time; any other expires when that
+ * time is past valid_until. */
 enum campaign_gate_verdict campaign_gate_check(struct campaign_gate *g, size_t i, int64_t now,
                                                int64_t valid_until);
+/* For an EXPIRE verdict on message i: the event's reason (static) and detail
+ * (the gate's, valid until the next begin). false for any other verdict. */
+bool campaign_gate_expiry(const struct campaign_gate *g, size_t i, const char **reason,
+                          const char **detail);
+/* The reason of a REFUSE verdict on message i: "opted_out" or "no_consent"
+ * (static); "opted_out" for a message the gate did not refuse (what the
+ * dispatcher's own marketing check refuses). */
+const char *campaign_gate_refusal(const struct campaign_gate *g, size_t i);
 /* Writes the batch's holds (store_campaign_hold); returns 0 or the store's
  * error, after which campaign_gate_fallback says what to do with each. */
 int campaign_gate_commit(struct campaign_gate *g, struct rl_err *err);

@@ -13,9 +13,11 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "domain/csvimport.h"
 #include "phone/phone.h"
 #include "text/segment.h"
 #include "text/smartenc.h"
@@ -128,18 +130,60 @@ void composer_release(struct composer *cp)
     buf_release(&cp->text);
     buf_release(&cp->rendered);
     free(cp->cache_text);
+    campaign_account_mentions_release(&cp->mentions);
+    sodium_memzero(cp->key, sizeof(cp->key));
     memset(cp, 0, sizeof(*cp));
+}
+
+static bool uses_link(const char *tpl)
+{
+    struct template_field tf[COMPOSE_FIELDS_MAX];
+    size_t n = 0;
+    /* A template the API let through lists its fields; one that does not is
+     * reported by the render itself. */
+    if (!tpl || template_fields(tpl, strlen(tpl), tf, COMPOSE_FIELDS_MAX, &n, NULL) != 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (tf[i].len == strlen(COMPOSE_OPTOUT_LINK) &&
+            strncasecmp(tf[i].name, COMPOSE_OPTOUT_LINK, tf[i].len) == 0)
+            return true;
+    return false;
+}
+
+int composer_load(struct composer *cp, struct rl_err *err)
+{
+    char *json = NULL;
+    int rc = store_account_mentions_get(cp->env->store, cp->sp->account_id, &json, err);
+    if (rc == 0)
+        rc = campaign_account_mentions_parse(&cp->mentions, json, err);
+    free(json);
+    cp->link = rc == 0 && uses_link(cp->sp->template_text);
+    if (cp->link)
+        rc = store_consent_secret(cp->env->store, cp->key, err);
+    return rc;
 }
 
 /* A contact's fields for a template: the columns under their usual names,
  * then the custom fields (JSON, parsed on first use). */
 struct cdata {
+    const struct composer *cp;
     const struct store_contact *c;
     const char *phone;
     json_t *fields;
     bool parsed;
     char num[32];
+    char link[CAMPAIGN_URL_MAX + CONSENT_TOKEN_MAX + 4];
 };
+
+/* "<http.public_url>/u/<token>": the recipient's own opt-out page. */
+static const char *link_of(struct cdata *d)
+{
+    const struct composer *cp = d->cp;
+    if (!cp->link || consent_link_make(cp->env->cfg->public_url, cp->key, cp->sp->account_id,
+                                       d->phone, d->link, sizeof(d->link)) < 0)
+        return NULL;
+    return d->link;
+}
 
 static bool name_is(const char *name, size_t len, const char *a, const char *b)
 {
@@ -188,6 +232,8 @@ static int cget(void *ctx, const char *name, size_t len, const char **value, siz
     const char *v = NULL;
     if (name_is(name, len, "phone", "number"))
         v = d->phone;
+    else if (name_is(name, len, COMPOSE_OPTOUT_LINK, NULL))
+        v = link_of(d);
     else if (c && name_is(name, len, "firstname", "first_name"))
         v = c->first_name;
     else if (c && name_is(name, len, "lastname", "last_name"))
@@ -218,7 +264,7 @@ static int assemble(struct composer *cp, const char *phone, const struct store_c
     struct rl_err err = {0};
     buf_reset(&cp->text);
     if (sp->template_text) {
-        struct cdata d = {.c = contact, .phone = phone};
+        struct cdata d = {.cp = cp, .c = contact, .phone = phone};
         struct template_data td = {cget, NULL, &d};
         buf_release(&cp->rendered);
         int rc = template_render(sp->template_text, strlen(sp->template_text), &td, 0,
@@ -236,7 +282,7 @@ static int assemble(struct composer *cp, const char *phone, const struct store_c
     }
     int status = COMPOSE_OK;
     if (sp->marketing) {
-        const char *m = campaign_mention_for(cp->env->cfg, out->region);
+        const char *m = campaign_mention_pick(cp->env->cfg, &cp->mentions, out->region);
         if (!m)
             status = COMPOSE_NO_MENTION;
         else if (!ends_with_ci(cp->text.data, cp->text.len, m))
@@ -405,6 +451,8 @@ static int emit(struct campaign_run *r, const char *phone, const struct composed
         .state = slot > r->now ? MSG_STATE_SCHEDULED : MSG_STATE_QUEUED,
         .cost = c->cost,
         .scheduled_for = slot,
+        /* From its slot: where the rules and the rate put it, not the launch. */
+        .validity_until = r->env->validity_ms > 0 ? slot + r->env->validity_ms : 0,
     };
     return 0;
 }
@@ -587,8 +635,9 @@ static int run_numbers(struct campaign_run *r, struct cand *c)
             struct phone_info pi;
             c[i] = (struct cand){.ex = -1};
             memset(&contacts[i], 0, sizeof(contacts[i]));
-            if (phone_parse(typed, strlen(typed), r->env->region[0] ? r->env->region : NULL, &pi,
-                            NULL) != 0) {
+            /* The API's parse (csvimport_phone): 0692… is La Réunion's mobile. */
+            if (csvimport_phone(typed, strlen(typed), r->env->region[0] ? r->env->region : NULL,
+                                &pi, NULL) != 0) {
                 exclude(r, &c[i], CAMPAIGN_EX_INVALID);
                 continue;
             }
@@ -616,6 +665,9 @@ static int run_numbers(struct campaign_run *r, struct cand *c)
 int campaign_run_pass(struct campaign_run *r)
 {
     const struct campaign_spec *sp = r->sp;
+    int rc = composer_load(&r->cp, r->err);
+    if (rc != 0)
+        return rc;
     struct cand *c = xcalloc(PAGE, sizeof(*c));
     size_t expect = sp->nnumbers + r->set.n;
     for (size_t i = 0; i < sp->nlists + sp->nexclude; i++) {
@@ -625,7 +677,6 @@ int campaign_run_pass(struct campaign_run *r)
             expect += (size_t)l.contacts;
     }
     numset_reserve(&r->set, expect);
-    int rc = 0;
     for (size_t i = 0; rc == 0 && i < sp->nexclude; i++)
         rc = run_list(r, sp->exclude[i], NUMSET_EXCLUDED, c);
     for (size_t i = 0; rc == 0 && i < sp->nlists; i++)

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "domain/campaign.h"
+#include "domain/consent.h"
 
 /* --- a set of numbers: E.164 digits as uint64, with flags ---------------------------- */
 
@@ -56,11 +57,18 @@ struct composed {
     char region[4]; /* the recipient's country ("" none) */
 };
 
-/* Caller-owned; composer_init/composer_release. */
+/* The template field that renders the recipient's opt-out page. */
+#define COMPOSE_OPTOUT_LINK "optout_link"
+#define COMPOSE_FIELDS_MAX  64 /* distinct fields of a template (the API's limit) */
+
+/* Caller-owned; composer_init, composer_load, composer_release. */
 struct composer {
     const struct campaign_env *env;
     const struct campaign_spec *sp;
-    struct campaign_clock *clock; /* borrowed: the region of a number */
+    struct campaign_clock *clock;                 /* borrowed: the region of a number */
+    struct campaign_account_mentions mentions;    /* the account's own (composer_load) */
+    bool link;                                    /* the template has #optout_link# */
+    unsigned char key[STORE_CONSENT_SECRET_SIZE]; /* the link key, when link */
     struct buf text, rendered;
     /* A plain text's final form per country: the same for every recipient of
      * that country, so composed once. */
@@ -74,6 +82,11 @@ struct composer {
 void composer_init(struct composer *cp, const struct campaign_env *env,
                    const struct campaign_spec *sp, struct campaign_clock *clock);
 void composer_release(struct composer *cp);
+/* Reads what the texts need from the store: the account's own opt-out
+ * mentions and, when the template has #optout_link#, the link key. Returns 0,
+ * a store error, or RL_EINVAL "optout_mention" for stored mentions that no
+ * longer read. */
+int composer_load(struct composer *cp, struct rl_err *err);
 /* Composes the text to phone (E.164, borrowed) with contact's fields (NULL:
  * only the number is known). Returns the status with *out filled (text and
  * figures for COMPOSE_OK and COMPOSE_NO_MENTION, field for

@@ -273,12 +273,18 @@ int consent_token_check(const unsigned char key[STORE_CONSENT_SECRET_SIZE], cons
     return 0;
 }
 
+int consent_link_make(const char *public_url, const unsigned char key[STORE_CONSENT_SECRET_SIZE],
+                      int64_t account_id, const char *e164, char *out, size_t cap)
+{
+    char token[CONSENT_TOKEN_MAX];
+    if (consent_token_make(key, account_id, e164, token) < 0)
+        return RL_EINVAL;
+    int n = snprintf(out, cap, "%s/u/%s", public_url, token);
+    return n < 0 || (size_t)n >= cap ? RL_ETOOLONG : n;
+}
+
 int consent_optout_link(const struct consent *c, int64_t account_id, const char *e164, char *out,
                         size_t cap)
 {
-    char token[CONSENT_TOKEN_MAX];
-    if (consent_token_make(c->key, account_id, e164, token) < 0)
-        return RL_EINVAL;
-    int n = snprintf(out, cap, "%s/u/%s", c->public_url, token);
-    return n < 0 || (size_t)n >= cap ? RL_ETOOLONG : n;
+    return consent_link_make(c->public_url, c->key, account_id, e164, out, cap);
 }

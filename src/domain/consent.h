@@ -108,8 +108,12 @@ int consent_token_make(const unsigned char key[STORE_CONSENT_SECRET_SIZE], int64
 int consent_token_check(const unsigned char key[STORE_CONSENT_SECRET_SIZE], const char *token,
                         int64_t *account_id, char e164[STORE_CONSENT_PHONE_SIZE]);
 /* Writes "<public_url>/u/<token>" for (account_id, e164) into out (cap
- * bytes): what a campaign puts in a text. Returns its length, RL_EINVAL (not
- * E.164) or RL_ETOOLONG (cap). */
+ * bytes), public_url (borrowed) without its trailing '/': what a campaign's
+ * #optout_link# renders. Returns its length, RL_EINVAL (not E.164) or
+ * RL_ETOOLONG (cap). */
+int consent_link_make(const char *public_url, const unsigned char key[STORE_CONSENT_SECRET_SIZE],
+                      int64_t account_id, const char *e164, char *out, size_t cap);
+/* The same with c's http.public_url and key. */
 int consent_optout_link(const struct consent *c, int64_t account_id, const char *e164, char *out,
                         size_t cap);
 

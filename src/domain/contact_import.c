@@ -19,6 +19,7 @@
  * at its full size; the pages a small import does not touch cost nothing). */
 struct batch {
     struct store_contact_new *rows;
+    const char **optouts; /* the numbers the opt-out column marks, into the arena */
     char *arena;
     size_t used;
     struct store_upsert u;
@@ -83,6 +84,7 @@ static int wait_flight(struct contact_import *im)
     r->created += b->u.created;
     r->updated += b->u.updated;
     r->duplicates_list += b->u.duplicates;
+    r->opted_out += b->u.opted_out;
     im->list_id = b->u.list_id_out;
     im->written += b->u.n;
     return im->rc;
@@ -100,7 +102,9 @@ static int flush(struct contact_import *im)
                                  .list_id = im->list_id,
                                  .list_name = im->list,
                                  .rows = b->rows,
-                                 .n = b->u.n};
+                                 .n = b->u.n,
+                                 .optouts = b->optouts,
+                                 .noptouts = b->u.noptouts};
     rc = store_contacts_upsert_submit(im->store, &b->u, on_written, im, &e);
     if (rc != 0)
         return fail(im, rc, &e);
@@ -108,6 +112,7 @@ static int flush(struct contact_import *im)
     im->flight = b;
     im->fill = b == &im->b[0] ? &im->b[1] : &im->b[0];
     im->fill->u.n = 0;
+    im->fill->u.noptouts = 0;
     im->fill->used = 0;
     return 0;
 }
@@ -127,6 +132,29 @@ static size_t need(const char *s)
     return s ? strlen(s) + 1 : 0;
 }
 
+/* Makes room in the filling batch for bytes more and one row: the batch goes
+ * to the writer when full. */
+static int room(struct contact_import *im, size_t bytes)
+{
+    struct batch *b = im->fill;
+    if (b->u.n < CONTACT_IMPORT_BATCH && b->u.noptouts < CONTACT_IMPORT_BATCH &&
+        b->used + bytes <= CONTACT_IMPORT_BATCH_BYTES)
+        return 0;
+    return flush(im);
+}
+
+/* A number twice in the file is written once, but an opt-out on any of its
+ * rows counts: the later row may be the one that says STOP. */
+static int add_optout(struct contact_import *im, const struct csvimport_row *row)
+{
+    int rc = room(im, STORE_PHONE_SIZE);
+    if (rc != 0)
+        return rc;
+    struct batch *b = im->fill;
+    b->optouts[b->u.noptouts++] = keep(b, row->phone.e164);
+    return 0;
+}
+
 static int add_row(struct contact_import *im, const struct csvimport_row *row)
 {
     /* "{}" merges nothing: NULL spares the store a json_patch per row. */
@@ -136,13 +164,10 @@ static int add_row(struct contact_import *im, const struct csvimport_row *row)
     if (bytes > ROW_BYTES_MAX) /* the parser's caps make this impossible */
         return fail(im, RL_ETOOLONG,
                     &(struct rl_err){RL_ETOOLONG, "row", "a row is over the import's row size"});
+    int rc = room(im, bytes);
+    if (rc != 0)
+        return rc;
     struct batch *b = im->fill;
-    if (b->u.n == CONTACT_IMPORT_BATCH || b->used + bytes > CONTACT_IMPORT_BATCH_BYTES) {
-        int rc = flush(im);
-        if (rc != 0)
-            return rc;
-        b = im->fill;
-    }
     struct store_contact_new *n = &b->rows[b->u.n++];
     n->phone = keep(b, row->phone.e164);
     n->phone_type = phone_type_name(row->phone.type); /* static */
@@ -151,6 +176,8 @@ static int add_row(struct contact_import *im, const struct csvimport_row *row)
     n->last_name = keep(b, row->last_name);
     n->language = keep(b, row->language);
     n->fields = keep(b, fields);
+    if (row->optout) /* room() left a slot */
+        b->optouts[b->u.noptouts++] = n->phone;
     return 0;
 }
 
@@ -159,6 +186,8 @@ static int on_row(void *ctx, const struct csvimport_row *row)
     struct contact_import *im = ctx;
     if (im->rc != 0)
         return im->rc;
+    if (row->status == CSVIMPORT_DUPLICATE && row->optout)
+        return add_optout(im, row);
     if (row->status != CSVIMPORT_MOBILE && row->status != CSVIMPORT_NON_MOBILE)
         return 0; /* counted by the parser: invalid, or the number's first row wins */
     return add_row(im, row);
@@ -196,6 +225,7 @@ int contact_import_new(const struct contact_import_opts *o, struct contact_impor
     memcpy(im->list, o->list, strlen(o->list) + 1);
     for (int i = 0; i < 2; i++) {
         im->b[i].rows = xcalloc(CONTACT_IMPORT_BATCH, sizeof(*im->b[i].rows));
+        im->b[i].optouts = xcalloc(CONTACT_IMPORT_BATCH, sizeof(*im->b[i].optouts));
         im->b[i].arena = xmalloc(CONTACT_IMPORT_BATCH_BYTES + ROW_BYTES_MAX);
     }
     im->fill = &im->b[0];
@@ -212,7 +242,8 @@ static int parse_failed(struct contact_import *im, int rc, const struct rl_err *
 {
     if (im->rc != 0)
         return im->rc;
-    if ((im->fill->u.n == 0 || flush(im) == 0) && wait_flight(im) != 0)
+    if (((im->fill->u.n == 0 && im->fill->u.noptouts == 0) || flush(im) == 0) &&
+        wait_flight(im) != 0)
         return im->rc;
     return fail(im, rc, e);
 }
@@ -235,7 +266,7 @@ int contact_import_finish(struct contact_import *im, struct rl_err *err)
     if (rc == 0 && (rc = csvimport_finish(im->csv, &e)) != 0)
         rc = parse_failed(im, rc, &e);
     /* The last rows; with none ever sent, an empty batch still makes the list. */
-    if (rc == 0 && (im->fill->u.n > 0 || !im->submitted))
+    if (rc == 0 && (im->fill->u.n > 0 || im->fill->u.noptouts > 0 || !im->submitted))
         rc = flush(im);
     if (rc == 0)
         rc = wait_flight(im);
@@ -267,6 +298,7 @@ void contact_import_free(struct contact_import *im)
     csvimport_free(im->csv);
     for (int i = 0; i < 2; i++) {
         free(im->b[i].rows);
+        free(im->b[i].optouts);
         free(im->b[i].arena);
     }
     pthread_cond_destroy(&im->cv);

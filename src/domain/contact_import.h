@@ -27,6 +27,13 @@
  * duplicate too (its data is merged all the same), so every row is counted
  * once: rows = created + updated + duplicates + invalid_total.
  *
+ * Opt-outs: a row whose opt-out column says yes (csvimport.h) opts its
+ * number out of marketing, source import, in the same transaction as its
+ * batch's contacts; a DUPLICATE row's too (any row of a number may be the one
+ * that says so). The report's opted_out counts the numbers that were not
+ * opted out before. A deleted contact's opt-out stays (it is by number), so a
+ * number imported again after its contact was deleted is still opted out.
+ *
  * Nothing is written before the header row is read and a first row is ready
  * (or the file ends): a refused header stores nothing, not even the list. */
 

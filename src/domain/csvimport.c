@@ -27,11 +27,13 @@
 enum enc { ENC_UNKNOWN, ENC_UTF8, ENC_CP1252 };
 
 enum role {
-    ROLE_PHONE,
+    ROLE_PHONE,  /* a phone column that does not say mobile: "Téléphone", "Tel" */
+    ROLE_MOBILE, /* one that does: "Portable", "Mobile", "GSM" */
     ROLE_EMAIL,
     ROLE_FIRST,
     ROLE_LAST,
     ROLE_LANG,
+    ROLE_OPTOUT,
     ROLE_N,
     ROLE_CUSTOM,
     ROLE_NONE
@@ -91,6 +93,9 @@ struct csvimport {
     struct column *cols;
     size_t ncols;
     size_t col_of[ROLE_N];
+    size_t num_col;  /* the number: the mobile column if any, else the phone column */
+    size_t alt_col;  /* with both: the phone column, read when the mobile cell is empty */
+    size_t keep_col; /* this row's: alt_col when it is kept as a custom field, else NO_COL */
     /* scratch for one row */
     char nothing[1]; /* a writable "" for absent fields */
     struct buf json;
@@ -369,20 +374,22 @@ static bool fold_name(const char *s, char *out, size_t size)
 /* Folded column names per role, each between spaces. "N° de téléphone"
  * folds to "ndetelephone": '°' is not a letter. */
 static const char *const known_names[ROLE_N] = {
-    [ROLE_PHONE] = (" phone phonenumber mobile mobilephone mobilenumber mobilephonenumber telephone"
-                    " telephonenumber tel portable telportable telephoneportable telmobile"
-                    " telephonemobile numerodetelephone numerotelephone numerodetel numerotel"
-                    " numeroportable numerodeportable numeromobile ndetelephone ntelephone ndetel"
-                    " ntel ndeportable nportable cell cellphone gsm msisdn "),
+    [ROLE_PHONE] = (" phone phonenumber telephone telephonenumber tel numerodetelephone"
+                    " numerotelephone numerodetel numerotel ndetelephone ntelephone ndetel ntel "),
+    [ROLE_MOBILE] = (" mobile mobilephone mobilenumber mobilephonenumber portable telportable"
+                     " telephoneportable telmobile telephonemobile numeroportable numerodeportable"
+                     " numeromobile ndeportable nportable cell cellphone gsm msisdn "),
     [ROLE_EMAIL] = (" email emailaddress mail courriel mel adressecourriel adressedecourriel"
                     " adresseemail adressemail adresseelectronique "),
     [ROLE_FIRST] = " firstname prenom givenname forename ",
     [ROLE_LAST] = " lastname nom surname familyname nomdefamille ",
     [ROLE_LANG] = " language langue lang locale ",
+    [ROLE_OPTOUT] = (" optout optedout stop stopsms unsubscribe unsubscribed desinscrit"
+                     " desinscrite desinscription desabonne desabonnee "),
 };
 
-static const char *const role_names[ROLE_N] = {"phone", "email", "first name", "last name",
-                                               "language"};
+static const char *const role_names[ROLE_N] = {"phone",     "mobile number", "email",  "first name",
+                                               "last name", "language",      "opt-out"};
 
 static enum role role_of(const char *name)
 {
@@ -476,32 +483,20 @@ static void list_columns(struct csvimport *imp, char *out, size_t size)
     utf8_mend(out);
 }
 
-static void add_column(struct csvimport *imp, size_t i, size_t *customs)
+/* Makes column i a custom field's key, checking what a custom column must be. */
+static void custom_key(struct csvimport *imp, size_t i, size_t *customs)
 {
     struct column *c = &imp->cols[i];
-    char q1[40], q2[40];
+    char q1[40];
     cut(q1, sizeof(q1), c->name, 32);
-    if (c->role < ROLE_N) {
-        size_t other = imp->col_of[c->role];
-        if (other != NO_COL) {
-            cut(q2, sizeof(q2), imp->cols[other].name, 32);
-            fail(imp, RL_EPARSE, "header",
-                 "line %zu: columns '%s' and '%s' both read as the %s: rename one", imp->rec_line,
-                 q2, q1, role_names[c->role]);
-        }
-        imp->col_of[c->role] = i;
-        return;
-    }
-    if (c->role != ROLE_CUSTOM)
-        return;
     if (strlen(c->name) > CONTACT_FIELD_KEY_MAX)
         fail(imp, RL_ETOOLONG, "header", "line %zu: column name '%s' is over %d bytes",
              imp->rec_line, q1, CONTACT_FIELD_KEY_MAX);
     if (++*customs > CONTACT_FIELDS_MAX)
         fail(imp, RL_ETOOLONG, "header", "line %zu: more than %d custom columns", imp->rec_line,
              CONTACT_FIELDS_MAX);
-    for (size_t j = 0; j < i; j++) {
-        if (imp->cols[j].role == ROLE_CUSTOM && strcmp(imp->cols[j].name, c->name) == 0)
+    for (size_t j = 0; j < imp->ncols; j++) {
+        if (j != i && imp->cols[j].key && strcmp(imp->cols[j].name, c->name) == 0)
             fail(imp, RL_EPARSE, "header", "line %zu: column '%s' appears twice", imp->rec_line,
                  q1);
     }
@@ -512,6 +507,38 @@ static void add_column(struct csvimport *imp, size_t i, size_t *customs)
     add_json_string(&k, c->name, strlen(c->name));
     buf_addch(&k, ':');
     c->key = buf_detach(&k, &c->key_len);
+}
+
+static void add_column(struct csvimport *imp, size_t i, size_t *customs)
+{
+    struct column *c = &imp->cols[i];
+    char q1[40], q2[40];
+    if (c->role < ROLE_N) {
+        size_t other = imp->col_of[c->role];
+        if (other != NO_COL) {
+            cut(q1, sizeof(q1), c->name, 32);
+            cut(q2, sizeof(q2), imp->cols[other].name, 32);
+            fail(imp, RL_EPARSE, "header",
+                 "line %zu: columns '%s' and '%s' both read as the %s: rename one", imp->rec_line,
+                 q2, q1, role_names[c->role]);
+        }
+        imp->col_of[c->role] = i;
+    } else if (c->role == ROLE_CUSTOM) {
+        custom_key(imp, i, customs);
+    }
+}
+
+/* CRM exports often carry a mobile column and another phone column: the
+ * mobile is the contact's number, the other its fallback when the mobile cell
+ * is empty, and otherwise kept as a custom field under its own name. Either
+ * one alone is the number. */
+static void number_columns(struct csvimport *imp, size_t *customs)
+{
+    size_t ph = imp->col_of[ROLE_PHONE], mob = imp->col_of[ROLE_MOBILE];
+    imp->num_col = mob != NO_COL ? mob : ph;
+    imp->alt_col = mob != NO_COL && ph != NO_COL ? ph : NO_COL;
+    if (imp->alt_col != NO_COL)
+        custom_key(imp, imp->alt_col, customs);
 }
 
 static void read_header(struct csvimport *imp)
@@ -541,7 +568,9 @@ static void read_header(struct csvimport *imp)
         imp->cols[i].role = role_of(imp->cols[i].name);
         add_column(imp, i, &customs);
     }
-    if (imp->rc == 0 && imp->col_of[ROLE_PHONE] == NO_COL) {
+    if (imp->rc == 0)
+        number_columns(imp, &customs);
+    if (imp->rc == 0 && imp->num_col == NO_COL) {
         char found[160];
         list_columns(imp, found, sizeof(found));
         fail(imp, RL_EPARSE, "header",
@@ -663,7 +692,7 @@ static bool build_fields(struct csvimport *imp, char *why, size_t wn)
     rc = buf_addch(j, '{');
     for (size_t i = 0; i < imp->ncols && rc == 0; i++) {
         size_t n;
-        if (imp->cols[i].role != ROLE_CUSTOM)
+        if (imp->cols[i].role != ROLE_CUSTOM && i != imp->keep_col)
             continue;
         const char *v = field(imp, i, &n);
         if (n == 0)
@@ -681,6 +710,38 @@ static bool build_fields(struct csvimport *imp, char *why, size_t wn)
     if (rc != 0)
         snprintf(why, wn, "custom fields are over %d bytes as JSON", STORE_CONTACT_FIELDS_MAX);
     return rc == 0;
+}
+
+/* Reads the opt-out cell: true when it says yes. Returns false with why set
+ * for a value that says neither: a consent column is not guessed at. */
+static bool read_optout(struct csvimport *imp, struct csvimport_row *row, char *why, size_t wn)
+{
+    static const char yes[] = " 1 yes y oui o true vrai x stop optout optedout unsubscribed"
+                              " desinscrit desinscrite desabonne desabonnee ";
+    static const char no[] = " 0 no n non false faux ";
+    size_t c = imp->col_of[ROLE_OPTOUT], n;
+    const char *v = field(imp, c, &n);
+    char f[34];
+    row->optout = false;
+    if (n == 0)
+        return true;
+    f[0] = ' ';
+    if (fold_name(v, f + 1, sizeof(f) - 2) && f[1]) {
+        size_t k = strlen(f);
+        f[k] = ' ';
+        f[k + 1] = '\0';
+        row->optout = strstr(yes, f) != NULL;
+        if (row->optout || strstr(no, f))
+            return true;
+    }
+    char q[40], qv[40];
+    cut(q, sizeof(q), imp->cols[c].name, 32);
+    cut(qv, sizeof(qv), v, 32);
+    snprintf(why, wn,
+             "column '%s': '%s' is neither yes (1, yes, oui, true, x) nor no (0, no, non, "
+             "false, empty)",
+             q, qv);
+    return false;
 }
 
 /* The checks that make a row invalid, in csvimport.h's order; why gets the
@@ -709,13 +770,19 @@ static bool check_row(struct csvimport *imp, struct csvimport_row *row, char *wh
         return false;
     }
     if (!check_name(imp, ROLE_FIRST, &row->first_name, why, wn) ||
-        !check_name(imp, ROLE_LAST, &row->last_name, why, wn) || !build_fields(imp, why, wn))
+        !check_name(imp, ROLE_LAST, &row->last_name, why, wn) || !build_fields(imp, why, wn) ||
+        !read_optout(imp, row, why, wn))
         return false;
     row->fields = imp->json.data;
     if (row->phone_raw[0] == '\0') {
-        char q[40];
-        cut(q, sizeof(q), imp->cols[imp->col_of[ROLE_PHONE]].name, 32);
-        snprintf(why, wn, "no phone number in column '%s'", q);
+        char q[40], q2[40];
+        cut(q, sizeof(q), imp->cols[imp->num_col].name, 32);
+        if (imp->alt_col == NO_COL) {
+            snprintf(why, wn, "no phone number in column '%s'", q);
+        } else {
+            cut(q2, sizeof(q2), imp->cols[imp->alt_col].name, 32);
+            snprintf(why, wn, "no phone number in columns '%s' and '%s'", q, q2);
+        }
         return false;
     }
     struct rl_err e;
@@ -766,11 +833,17 @@ static void read_row(struct csvimport *imp)
         return;
     }
     row.phone.type = PHONE_TYPE_UNKNOWN;
-    row.phone_raw = field(imp, imp->col_of[ROLE_PHONE], &n);
+    row.phone_raw = field(imp, imp->num_col, &n);
+    imp->keep_col = imp->alt_col;
+    if (n == 0 && imp->alt_col != NO_COL) {
+        row.phone_raw = field(imp, imp->alt_col, &n);
+        imp->keep_col = NO_COL;
+    }
     if (!check_row(imp, &row, why, sizeof(why))) {
         utf8_mend(why);
         row.status = CSVIMPORT_INVALID;
         row.reason = why;
+        row.optout = false;
         row.first_name = row.last_name = NULL;
         row.fields = "{}";
         memset(&row.phone, 0, sizeof(row.phone));
@@ -1097,6 +1170,7 @@ int csvimport_new(const struct csvimport_opts *o, struct csvimport **out, struct
     imp->between = true;
     for (size_t r = 0; r < ROLE_N; r++)
         imp->col_of[r] = NO_COL;
+    imp->num_col = imp->alt_col = imp->keep_col = NO_COL;
     csv_init(&imp->csv, 0);
     csv_set_realloc_func(&imp->csv, csv_grow);
     csv_set_blk_size(&imp->csv, 1024);
@@ -1181,10 +1255,11 @@ json_t *csvimport_report_json(const struct csvimport_report *r)
         json_array_append_new(inv, json_pack("{s:I,s:s,s:s}", "line", (json_int_t)e->line, "value",
                                              e->value, "reason", e->reason));
     }
-    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I}", "rows", (json_int_t)r->rows, "created",
-                          (json_int_t)r->created, "updated", (json_int_t)r->updated, "duplicates",
-                          (json_int_t)(r->duplicates_file + r->duplicates_list), "invalid", inv,
-                          "non_mobile", (json_int_t)r->non_mobile);
+    json_t *o =
+        json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "rows", (json_int_t)r->rows, "created",
+                  (json_int_t)r->created, "updated", (json_int_t)r->updated, "duplicates",
+                  (json_int_t)(r->duplicates_file + r->duplicates_list), "invalid", inv,
+                  "non_mobile", (json_int_t)r->non_mobile, "opted_out", (json_int_t)r->opted_out);
     if (o && r->invalid_total > r->invalid_n)
         json_object_set_new(o, "invalid_total", json_integer((json_int_t)r->invalid_total));
     return o;

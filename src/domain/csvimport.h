@@ -35,12 +35,28 @@
  *    files pasted together) is read as Windows-1252 on its own. A UTF-16 byte
  *    order mark is refused with a message saying to save as CSV UTF-8.
  *  - The header row names the columns, matched without regard to case,
- *    accents, spaces and punctuation: phone (phone, mobile, telephone,
- *    téléphone, tel, portable, GSM, "numéro de téléphone"...), email (e-mail,
- *    courriel, mail, mél), first name (prénom, first_name, First Name), last
- *    name (nom, last name, surname), language (langue). "Name" alone is left a
- *    custom field: it may be a full name. Any other column is a custom field
- *    under its name as written; a column with an empty name is ignored.
+ *    accents, spaces and punctuation: phone (phone, telephone, téléphone, tel,
+ *    "numéro de téléphone"...), mobile (mobile, portable, GSM, cell, "tél
+ *    portable"...), email (e-mail, courriel, mail, mél), first name (prénom,
+ *    first_name, First Name), last name (nom, last name, surname), language
+ *    (langue), opt-out (optout, opt_out, opted out, stop, unsubscribed,
+ *    désinscrit, désabonné). "Name" alone is left a custom field: it may be a
+ *    full name. Any other column is a custom field under its name as written;
+ *    a column with an empty name is ignored. Two columns of one kind (two
+ *    mobile columns, "Tel" and "Téléphone") refuse the file: which to take
+ *    would be a guess.
+ *  - The number: a phone or a mobile column alone is the contact's number.
+ *    With both (CRM exports often have a "Téléphone" and a "Portable"), the
+ *    mobile cell is the number, and the phone cell is kept as a custom field
+ *    under its column's name as written; where the mobile cell is empty, the
+ *    phone cell is the number instead.
+ *  - The opt-out column, when there is one: 1, yes, y, oui, o, true, vrai, x,
+ *    stop (and its column's own words: opted out, unsubscribed, désinscrit,
+ *    désabonné), in any case, opt the number out of marketing with source
+ *    "import"; empty, 0, no, n, non, false, faux change nothing. An import
+ *    never opts a number back in: one opted out stays so whatever the file
+ *    says. Another value makes the row invalid: consent is not guessed. The
+ *    column is not a custom field.
  *
  * Each data row is checked in this order, the first failure making it invalid
  * (reported with its line and reason, not imported):
@@ -50,6 +66,7 @@
  *  - names at most STORE_CONTACT_NAME_MAX bytes (control characters, such as a
  *    line break in a quoted name, become one space);
  *  - custom fields at most STORE_CONTACT_FIELDS_MAX bytes as JSON;
+ *  - an opt-out cell that says yes or no (see above);
  *  - a phone number: csvimport_phone() with the import's default region.
  * A valid row whose e-mail or language does not pass contact_email_check or
  * contact_language_norm is kept without it (email_dropped/language_dropped):
@@ -95,6 +112,7 @@ struct csvimport_row {
     const char *fields;      /* custom fields, a JSON object's text: "{}" when none */
     bool email_dropped;      /* an e-mail was there but is not one */
     bool language_dropped;   /* a language was there but is not a tag */
+    bool optout; /* the opt-out column says yes (DUPLICATE rows too); false if INVALID */
 };
 
 /* Called once per data row, in file order. Returns 0 to go on, or a negative
@@ -123,6 +141,8 @@ struct csvimport_report {
     size_t invalid_total;   /* invalid rows; the first CSVIMPORT_INVALID_MAX are listed */
     size_t emails_dropped;  /* rows kept without their e-mail */
     size_t languages_dropped;
+    size_t opted_out; /* store: numbers the opt-out column opted out of marketing (a number
+                         opted out already is not counted again) */
     struct csvimport_invalid *invalid; /* owned by the import; invalid_n entries */
     size_t invalid_n;
 };
@@ -169,8 +189,8 @@ const char *csvimport_encoding(const struct csvimport *imp);
 
 /* Returns a new JSON object (json_decref) in the API's shape:
  * {"rows", "created", "updated", "duplicates" (file + list),
- *  "invalid": [{"line", "value", "reason"}], "non_mobile"}, plus
- * "invalid_total" when more invalid rows were found than listed. */
+ *  "invalid": [{"line", "value", "reason"}], "non_mobile", "opted_out"},
+ * plus "invalid_total" when more invalid rows were found than listed. */
 json_t *csvimport_report_json(const struct csvimport_report *r);
 
 /* The phone check every row goes through, same contract as

@@ -367,6 +367,50 @@ int store_inbound_insert(struct store *s, const struct store_inbound *in, int64_
 int store_inbound_submit(struct store *s, const struct store_inbound *in, bool try_only,
                          store_done_fn done, void *ctx);
 
+/* --- routes ------------------------------------------------------------------------ */
+
+/* The [route NAME] sections as the store keeps them: what they are, not how
+ * to log in (no password), so the API can list them and messages name them. */
+
+#define STORE_ROUTE_NAME_MAX     32
+#define STORE_ROUTE_HOST_MAX     253
+#define STORE_ROUTE_PREFIXES_MAX 1024
+
+/* One configured route, to sync. Strings borrowed; NULL reads as "". */
+struct store_route_conf {
+    const char *name; /* 1..STORE_ROUTE_NAME_MAX bytes */
+    const char *kind; /* "smpp" */
+    const char *host;
+    int port; /* 1..65535 */
+    const char *system_id;
+    const char *prefixes;       /* as configured: "+33,+32"; "" every destination */
+    const char *default_sender; /* "" none */
+};
+
+struct store_route {
+    char name[STORE_ROUTE_NAME_MAX + 1];
+    char kind[8];
+    char host[STORE_ROUTE_HOST_MAX + 1];
+    int port;
+    char system_id[16];
+    char prefixes[STORE_ROUTE_PREFIXES_MAX + 1];
+    char default_sender[16];
+    bool active;        /* in the configuration of the last serve */
+    int64_t first_seen; /* ms */
+    int64_t updated_at; /* ms: when its definition or active last changed */
+};
+
+/* Makes the routes table say what routes[0..n) (the configuration, borrowed)
+ * says, in one write at now (ms; 0: the clock): a new route is added, a
+ * changed one updated (updated_at = now), one no longer configured marked
+ * inactive; a route the same as stored is left as it is. *changed (may be
+ * NULL) gets how many rows changed. RL_EINVAL names the route and the field
+ * the schema refuses; nothing is written then. */
+int store_routes_sync(struct store *s, const struct store_route_conf *routes, size_t n, int64_t now,
+                      size_t *changed, struct rl_err *err);
+/* Every stored route, by name, into *out (free() it) and *n. */
+int store_routes_list(struct store *s, struct store_route **out, size_t *n, struct rl_err *err);
+
 /* --- idempotency ----------------------------------------------------------------- */
 
 #define STORE_REQUEST_HASH_MAX 128
@@ -376,6 +420,23 @@ int store_inbound_submit(struct store *s, const struct store_inbound *in, bool t
  * if the key is unused. */
 int store_idempotency_lookup(struct store *s, int64_t account_id, const char *key,
                              int64_t *message_id, char *request_hash, struct rl_err *err);
+
+#define STORE_IDEM_PURGE_BATCH    500   /* keys one purge deletes at most */
+#define STORE_IDEM_PURGE_EVERY_MS 60000 /* between purges, unless one found more */
+
+/* Keeps idempotency keys ttl_ms (0, the default: for good) and purges older
+ * ones by itself: an insert with a key finds a purge due at most every
+ * STORE_IDEM_PURGE_EVERY_MS and queues it to the writer ahead of itself (never
+ * waiting for room: a full queue skips it). A purge deletes the oldest
+ * STORE_IDEM_PURGE_BATCH keys at most, so that no commit holds a giant
+ * DELETE; one that found that many is due again at the next insert. The
+ * table then grows only with the keys of one ttl. Call after store_open. */
+void store_set_idempotency_ttl(struct store *s, int64_t ttl_ms);
+/* Deletes the oldest keys created before `before` (ms), at most max
+ * (1..STORE_IDEM_PURGE_BATCH * 100), in one write; *purged (may be NULL) gets
+ * how many. A purged key may be used again, for a new message. */
+int store_idempotency_purge(struct store *s, int64_t before, size_t max, size_t *purged,
+                            struct rl_err *err);
 
 /* --- contacts and lists ---------------------------------------------------------- */
 
@@ -564,11 +625,17 @@ struct store_upsert {
     const char *list_name;                /* with list_id 0 */
     const struct store_contact_new *rows; /* borrowed until the write completes */
     size_t n; /* 0..STORE_IMPORT_BATCH_MAX (0 still finds or creates the list) */
+    /* Numbers (E.164, borrowed like rows) the import's opt-out column marks:
+     * opted out of marketing with source import and detail "list=ID", in the
+     * same transaction as the rows. Never an opt-in. 0..STORE_IMPORT_BATCH_MAX. */
+    const char *const *optouts;
+    size_t noptouts;
     /* Filled by the store, each row counted once: */
     int64_t list_id_out;
     size_t created;    /* new contacts */
     size_t updated;    /* existing contacts, now members of the list */
     size_t duplicates; /* contacts already in the list (a number twice in one import too) */
+    size_t opted_out;  /* of optouts, those not opted out of marketing before */
     struct rl_err err; /* why the write failed, if it did */
 };
 
@@ -840,6 +907,17 @@ struct store_campaign {
 /* Frees what c holds (not c); c may be zeroed or already released. */
 void store_campaign_release(struct store_campaign *c);
 
+/* The account's own opt-out mentions (PATCH /v1/account): *json gets a new
+ * string (free()) holding the JSON object stored, or NULL when the account
+ * has none. RL_ENOTFOUND for an unknown account. */
+int store_account_mentions_get(struct store *s, int64_t account_id, char **json,
+                               struct rl_err *err);
+/* Replaces them with json (a JSON object's text, borrowed; NULL removes
+ * them). Durable on return. RL_ENOTFOUND for an unknown account, RL_EINVAL
+ * "optout_mention" for text that is not a JSON object. */
+int store_account_mentions_set(struct store *s, int64_t account_id, const char *json,
+                               struct rl_err *err);
+
 /* Creates a draft campaign; *id (may be NULL) gets its id. Durable on return.
  * RL_EINVAL naming the field for what the schema refuses. */
 int store_campaign_create(struct store *s, const struct store_campaign_new *c, int64_t *id,
@@ -883,7 +961,8 @@ int store_campaign_transition(struct store *s, int64_t account_id, int64_t id, u
 int store_campaign_launch_begin(struct store *s, int64_t account_id, int64_t id, int64_t stale_ms,
                                 bool *resumed, int64_t *lease, struct rl_err *err);
 /* Inserts msgs[0..n) (n ≤ STORE_INSERT_BATCH_MAX; state scheduled or queued;
- * borrowed) as campaign id's, each with its first event, debits their cost
+ * borrowed; validity_until 0: none) as campaign id's, each with its first
+ * event, debits their cost
  * (RL_ERANGE "balance" when the account cannot pay: nothing written), and
  * records the progress: pace_us, the messages' first and last scheduled_for,
  * a new heartbeat in *lease. -EBUSY "state" when the lease was taken over. */
@@ -928,8 +1007,9 @@ int store_campaign_drafts(struct store *s, int64_t id, int64_t after_id, size_t 
 /* One message put back in the queue at a time of its own. */
 struct store_campaign_slot {
     int64_t message_id;
-    int64_t at;         /* its scheduled_for */
-    const char *reason; /* the event's reason (borrowed); NULL: "campaign_resumed" */
+    int64_t at;          /* its scheduled_for */
+    const char *reason;  /* the event's reason (borrowed); NULL: "campaign_resumed" */
+    int64_t valid_until; /* its new validity_until; 0 keeps the one it has */
 };
 
 /* Moves slots[0..n) (n ≤ STORE_CAMPAIGN_CHUNK) of campaign id from draft to
@@ -954,11 +1034,18 @@ int store_campaign_of_messages(struct store *s, const int64_t *ids, size_t n, in
 #define STORE_CAMPAIGN_WINDOW_MAX 512
 #define STORE_CAMPAIGN_ZONE_MAX   64
 
-/* What the send-time check needs of campaign id, and nothing heavier: its
- * state, its window spec ("" none) and its time zone ("" the recipient's). */
-int store_campaign_rules(struct store *s, int64_t id, enum store_campaign_state *state,
-                         char window[STORE_CAMPAIGN_WINDOW_MAX + 1],
-                         char zone[STORE_CAMPAIGN_ZONE_MAX + 1], struct rl_err *err);
+/* What the send-time check needs of a campaign, and nothing heavier. */
+struct store_campaign_rules {
+    enum store_campaign_state state;
+    char window[STORE_CAMPAIGN_WINDOW_MAX + 1]; /* its window spec; "" none */
+    char zone[STORE_CAMPAIGN_ZONE_MAX + 1];     /* its time zone; "" the recipient's */
+    char category[STORE_CONSENT_SCOPE_MAX + 1]; /* "transactional", "marketing" or a category */
+    bool require_optin;
+};
+
+/* Fills *out for campaign id, or RL_ENOTFOUND. */
+int store_campaign_rules(struct store *s, int64_t id, struct store_campaign_rules *out,
+                         struct rl_err *err);
 
 enum store_hold_kind {
     STORE_HOLD_DEFER,  /* scheduled again at `at`: a lawful time */
@@ -971,9 +1058,10 @@ struct store_hold {
     int64_t message_id;
     int64_t campaign_id; /* DEFER: > 0 paces it at the campaign's rate from at */
     enum store_hold_kind kind;
-    int64_t at;         /* DEFER: the first allowed time; set to the slot given */
-    const char *reason; /* the event's reason ("deferred:quiet_hours"); borrowed */
-    const char *detail; /* may be NULL; borrowed */
+    int64_t at;          /* DEFER: the first allowed time; set to the slot given */
+    const char *reason;  /* the event's reason ("deferred:quiet_hours"); borrowed */
+    const char *detail;  /* may be NULL; borrowed */
+    int64_t validity_ms; /* DEFER: > 0 sets validity_until to the slot + this; 0 keeps it */
 };
 
 /* Applies holds[0..n) to messages still submitting (claimed and not yet sent),

@@ -210,6 +210,58 @@ void store_campaign_page_release(struct store_campaign_page *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* --- the account's opt-out mentions ------------------------------------------------ */
+
+int store_account_mentions_get(struct store *s, int64_t account_id, char **json, struct rl_err *err)
+{
+    *json = NULL;
+    struct store_conn *c = store_reader_get(s, err);
+    if (!c)
+        return RL_EIO;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_ACCOUNT_MENTIONS_GET);
+    sqlite3_bind_int64(st, 1, account_id);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0
+             : step == SQLITE_DONE
+                 ? rl_err_set(err, RL_ENOTFOUND, "account", "no account %" PRId64, account_id)
+                 : store_db_err(c, err, "account", "cannot read the account");
+    if (rc == 0)
+        *json = store_col_dup(st, 0);
+    sqlite3_reset(st);
+    store_reader_put(s, c);
+    return rc;
+}
+
+struct mentions_set {
+    int64_t account_id;
+    const char *json;
+};
+
+static int run_mentions_set(struct store_conn *c, struct store_op *op)
+{
+    const struct mentions_set *a = op->arg;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_ACCOUNT_MENTIONS_SET);
+    sqlite3_bind_int64(st, 1, a->account_id);
+    if (a->json)
+        sqlite3_bind_text(st, 2, a->json, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, &op->err, "optout_mention", "cannot update the account");
+    if (sqlite3_changes(c->db) == 0)
+        return rl_err_set(&op->err, RL_ENOTFOUND, "account", "no account %" PRId64, a->account_id);
+    return 0;
+}
+
+int store_account_mentions_set(struct store *s, int64_t account_id, const char *json,
+                               struct rl_err *err)
+{
+    struct mentions_set a = {account_id, json};
+    struct store_op op = {
+        .run = run_mentions_set, .arg = &a, .bytes = 64 + (json ? strlen(json) : 0)};
+    return store_writer_run(s, &op, err);
+}
+
 /* --- states ---------------------------------------------------------------------- */
 
 struct cstate {
@@ -355,6 +407,10 @@ static int insert_one(struct store_conn *c, int64_t campaign, const struct store
     sqlite3_bind_int64(st, 10, m->scheduled_for ? m->scheduled_for : now);
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, campaign);
+    if (m->validity_until > 0)
+        sqlite3_bind_int64(st, 13, m->validity_until);
+    else
+        sqlite3_bind_null(st, 13);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "message", "cannot insert message");
     return store_event_add(c, sqlite3_last_insert_rowid(c->db), now, m->state,
@@ -609,6 +665,7 @@ static int run_reschedule(struct store_conn *c, struct store_op *op)
         sqlite3_bind_text(st, 2, msg_state_name(to), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, sl->at);
         sqlite3_bind_int64(st, 4, now);
+        sqlite3_bind_int64(st, 5, sl->valid_until);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_db_err(c, &op->err, "state", "cannot reschedule");
         if (sqlite3_changes(c->db) == 0)
@@ -721,10 +778,10 @@ int store_campaign_of_messages(struct store *s, const int64_t *ids, size_t n, in
     return rc;
 }
 
-int store_campaign_rules(struct store *s, int64_t id, enum store_campaign_state *state,
-                         char window[STORE_CAMPAIGN_WINDOW_MAX + 1],
-                         char zone[STORE_CAMPAIGN_ZONE_MAX + 1], struct rl_err *err)
+int store_campaign_rules(struct store *s, int64_t id, struct store_campaign_rules *out,
+                         struct rl_err *err)
 {
+    memset(out, 0, sizeof(*out));
     struct store_conn *c = store_reader_get(s, err);
     if (!c)
         return RL_EIO;
@@ -733,9 +790,12 @@ int store_campaign_rules(struct store *s, int64_t id, enum store_campaign_state 
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const unsigned char *w = sqlite3_column_text(st, 1), *z = sqlite3_column_text(st, 2);
-        *state = state_parse(sqlite3_column_text(st, 0));
-        snprintf(window, STORE_CAMPAIGN_WINDOW_MAX + 1, "%s", w ? (const char *)w : "");
-        snprintf(zone, STORE_CAMPAIGN_ZONE_MAX + 1, "%s", z ? (const char *)z : "");
+        const unsigned char *cat = sqlite3_column_text(st, 3);
+        out->state = state_parse(sqlite3_column_text(st, 0));
+        snprintf(out->window, sizeof(out->window), "%s", w ? (const char *)w : "");
+        snprintf(out->zone, sizeof(out->zone), "%s", z ? (const char *)z : "");
+        snprintf(out->category, sizeof(out->category), "%s", cat ? (const char *)cat : "");
+        out->require_optin = sqlite3_column_int(st, 4) != 0;
     }
     rc = rc == SQLITE_ROW ? 0
          : rc == SQLITE_DONE
@@ -802,6 +862,7 @@ static int hold_one(struct store_conn *c, struct store_hold *h, struct pace *p, 
         sqlite3_bind_int64(st, 1, h->message_id);
         sqlite3_bind_int64(st, 2, h->at);
         sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int64(st, 4, h->validity_ms > 0 ? h->validity_ms : 0);
     } else {
         to = h->kind == STORE_HOLD_PARK ? MSG_STATE_DRAFT : MSG_STATE_CANCELLED;
         st = store_stmt(c, h->kind == STORE_HOLD_PARK ? STORE_ST_CAMPAIGN_MSG_PARK

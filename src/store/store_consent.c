@@ -93,6 +93,15 @@ static int check_change(const struct store_consent_change *c, size_t i, struct r
 
 /* Upserts the state and, when it changed, appends the event. */
 static int apply(struct store_conn *c, const struct store_consent_change *ch, int64_t now,
+                 bool *changed, struct rl_err *err);
+
+int store_consent_apply(struct store_conn *c, const struct store_consent_change *ch, int64_t now,
+                        bool *changed, struct rl_err *err)
+{
+    return apply(c, ch, now, changed, err);
+}
+
+static int apply(struct store_conn *c, const struct store_consent_change *ch, int64_t now,
                  bool *changed, struct rl_err *err)
 {
     const char *scope = ch->scope ? ch->scope : STORE_CONSENT_MARKETING;
@@ -496,7 +505,10 @@ static int apply_keyword(struct store_conn *c, struct inbound_kw *a, int64_t now
                                       .detail = detail,
                                       .at = now};
     int rc = apply(c, &ch, now, &a->res.changed, err);
-    if (rc != 0 || !k->reply_text || !*k->reply_text)
+    /* A confirmation answers a change: a second STOP from a number already
+     * opted out (or START from one opted in) changes nothing, and a reply to
+     * it would be one more message to a person who asked for none, billed. */
+    if (rc != 0 || !a->res.changed || !k->reply_text || !*k->reply_text)
         return rc;
     if (k->status == STORE_CONSENT_OPTED_OUT && !stop_reply_on(c, a->res.account_id))
         return 0;

@@ -125,17 +125,23 @@ static int check_len(const char *v, size_t max, const char *field, size_t *bytes
     return 0;
 }
 
-static int check_phone(const char *phone, const char *type, size_t *bytes, struct rl_err *err)
+static int check_e164(const char *phone, size_t *bytes, struct rl_err *err)
 {
     size_t n = phone ? strlen(phone) : 0;
     if (n < 3 || n > 16 || phone[0] != '+' || phone[1] < '1' || phone[1] > '9' ||
         strspn(phone + 1, "0123456789") != n - 1)
         return rl_err_set(err, RL_EINVAL, "phone", "phone '%.20s' is not E.164",
                           phone ? phone : "");
-    if (!type || !*type || strlen(type) >= STORE_PHONE_TYPE_SIZE)
-        return rl_err_set(err, RL_EINVAL, "phone_type", "phone_type is missing");
     *bytes += n;
     return 0;
+}
+
+static int check_phone(const char *phone, const char *type, size_t *bytes, struct rl_err *err)
+{
+    int rc = check_e164(phone, bytes, err);
+    if (rc == 0 && (!type || !*type || strlen(type) >= STORE_PHONE_TYPE_SIZE))
+        rc = rl_err_set(err, RL_EINVAL, "phone_type", "phone_type is missing");
+    return rc;
 }
 
 static int check_texts(const struct store_contact_new *c, size_t *bytes, struct rl_err *err)
@@ -824,6 +830,29 @@ static int upsert_list(struct store_conn *c, const struct store_upsert *u, int64
     return *list ? 0 : list_insert(c, u->account_id, u->list_name, now, list, err);
 }
 
+/* The import's opt-out column: opted out of marketing, source import. Only
+ * ever an opt-out: a file cannot opt anyone back in. */
+static int upsert_optouts(struct store_conn *c, const struct store_upsert *u, int64_t list,
+                          int64_t now, size_t *opted_out, struct rl_err *err)
+{
+    char detail[32];
+    snprintf(detail, sizeof(detail), "list=%" PRId64, list);
+    for (size_t i = 0; i < u->noptouts; i++) {
+        struct store_consent_change ch = {.account_id = u->account_id,
+                                          .phone = u->optouts[i],
+                                          .scope = STORE_CONSENT_MARKETING,
+                                          .status = STORE_CONSENT_OPTED_OUT,
+                                          .source = STORE_CONSENT_IMPORT,
+                                          .detail = detail};
+        bool changed = false;
+        int rc = store_consent_apply(c, &ch, now, &changed, err);
+        if (rc != 0)
+            return rc;
+        *opted_out += changed;
+    }
+    return 0;
+}
+
 /* A lookup then an insert or an update, rather than one INSERT … ON CONFLICT:
  * the count of created against updated contacts needs to know which it was,
  * and the lookup reads the same index pages the write then changes. */
@@ -831,7 +860,7 @@ static int run_upsert(struct store_conn *c, struct store_op *op)
 {
     struct store_upsert *u = op->arg;
     int64_t now = store_now_ms(), list = 0;
-    size_t created = 0, updated = 0, dups = 0;
+    size_t created = 0, updated = 0, dups = 0, opted_out = 0;
     int rc = upsert_list(c, u, now, &list, &op->err);
     for (size_t i = 0; rc == 0 && i < u->n; i++) {
         const struct store_contact_new *n = &u->rows[i];
@@ -846,6 +875,8 @@ static int run_upsert(struct store_conn *c, struct store_op *op)
         else if (rc == 0)
             *(existed ? &updated : &created) += 1;
     }
+    if (rc == 0 && u->noptouts)
+        rc = upsert_optouts(c, u, list, now, &opted_out, &op->err);
     if (rc != 0) {
         u->err = op->err;
         return rc;
@@ -854,17 +885,18 @@ static int run_upsert(struct store_conn *c, struct store_op *op)
     u->created = created;
     u->updated = updated;
     u->duplicates = dups;
+    u->opted_out = opted_out;
     return 0;
 }
 
 static int upsert_check(struct store_upsert *u, size_t *bytes, struct rl_err *err)
 {
     u->list_id_out = 0;
-    u->created = u->updated = u->duplicates = 0;
+    u->created = u->updated = u->duplicates = u->opted_out = 0;
     memset(&u->err, 0, sizeof(u->err));
-    if (u->n > STORE_IMPORT_BATCH_MAX)
+    if (u->n > STORE_IMPORT_BATCH_MAX || u->noptouts > STORE_IMPORT_BATCH_MAX)
         return rl_err_set(err, RL_ETOOLONG, "rows", "at most %d rows per write (got %zu)",
-                          STORE_IMPORT_BATCH_MAX, u->n);
+                          STORE_IMPORT_BATCH_MAX, u->n > u->noptouts ? u->n : u->noptouts);
     if (u->list_id <= 0) {
         int rc = check_list_name(u->list_name, err);
         if (rc != 0)
@@ -876,6 +908,12 @@ static int upsert_check(struct store_upsert *u, size_t *bytes, struct rl_err *er
         int rc = check_new(&u->rows[i], bytes, &e);
         if (rc != 0)
             return rl_err_set(err, rc, e.field, "row %zu: %s", i, e.msg);
+    }
+    for (size_t i = 0; i < u->noptouts; i++) {
+        struct rl_err e = {0};
+        int rc = check_e164(u->optouts[i], bytes, &e);
+        if (rc != 0)
+            return rl_err_set(err, rc, "optouts", "opt-out %zu: %s", i, e.msg);
     }
     return 0;
 }

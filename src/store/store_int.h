@@ -49,6 +49,11 @@
                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                     \
     XX(IDEM_LOOKUP, "SELECT message_id, request_hash FROM idempotency "                            \
                     "WHERE account_id = ?1 AND key = ?2")                                          \
+    /* The oldest keys created before ?1, at most ?2 (index idempotency_created). */               \
+    XX(IDEM_PURGE, "DELETE FROM idempotency WHERE (account_id, key) IN (SELECT account_id, key "   \
+                   "FROM idempotency WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)")         \
+    /* A retrying message's next attempt, for its event's detail. */                               \
+    XX(MSG_NEXT_AT, "SELECT scheduled_for FROM messages WHERE id = ?1 AND state = 'retrying'")     \
     XX(MSG_GET, "SELECT " STORE_MSG_COLS " FROM messages WHERE id = ?1")                           \
     XX(PARTS_GET, "SELECT part, operator_id, route, state, error FROM message_parts "              \
                   "WHERE message_id = ?1 ORDER BY part")                                           \
@@ -110,12 +115,14 @@
 #include "store/store_sql_contacts.h"
 #include "store/store_sql_consent.h"
 #include "store/store_sql_campaigns.h"
+#include "store/store_sql_routes.h"
 
 #define STORE_STMT_ALL(XX)                                                                         \
     STORE_STMT_MAP(XX)                                                                             \
     STORE_STMT_CONTACTS(XX)                                                                        \
     STORE_STMT_CONSENT(XX)                                                                         \
-    STORE_STMT_CAMPAIGNS(XX)
+    STORE_STMT_CAMPAIGNS(XX)                                                                       \
+    STORE_STMT_ROUTES(XX)
 
 enum store_stmt_id {
 #define XX(id, sql) STORE_ST_##id,
@@ -146,6 +153,8 @@ struct store {
     int64_t counts_at;               /* when; 0: never */
     unsigned nreaders;               /* idle count, capped */
     struct store_writer *w;
+    int64_t idem_ttl_ms;     /* store_set_idempotency_ttl; 0: keys kept for good */
+    int64_t idem_purge_at;   /* when a purge is next due (__atomic); 0: at the next insert */
 };
 
 /* One write operation. run executes on the writer thread inside the batch's
@@ -214,5 +223,13 @@ int store_account_add(struct store_conn *c, int64_t id, int64_t amount, bool all
 /* Appends an event to message id. */
 int store_event_add(struct store_conn *c, int64_t id, int64_t at, enum msg_state st,
                     const char *reason, const char *detail, struct rl_err *err);
+/* Queues a purge of idempotency keys older than the TTL when one is due
+ * (store_set_idempotency_ttl); never waits. Called by inserts with a key,
+ * before their own op, so the purge commits with or before them. */
+void store_idempotency_autopurge(struct store *s, int64_t now);
+/* Applies one consent change inside the caller's transaction (checked by the
+ * caller): the state, and an event when it changed (*changed says). */
+int store_consent_apply(struct store_conn *c, const struct store_consent_change *ch, int64_t now,
+                        bool *changed, struct rl_err *err);
 
 #endif

@@ -346,3 +346,89 @@ int store_idempotency_lookup(struct store *s, int64_t account_id, const char *ke
     store_reader_put(s, c);
     return rc;
 }
+
+/* --- idempotency: the purge -------------------------------------------------------- */
+
+struct idem_purge {
+    int64_t before;
+    size_t max;
+    size_t purged;
+};
+
+static int run_idem_purge(struct store_conn *c, struct store_op *op)
+{
+    struct idem_purge *a = op->arg;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_IDEM_PURGE);
+    sqlite3_bind_int64(st, 1, a->before);
+    sqlite3_bind_int64(st, 2, (int64_t)a->max);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_db_err(c, &op->err, "idempotency", "cannot purge idempotency keys");
+    a->purged = (size_t)sqlite3_changes(c->db);
+    return 0;
+}
+
+int store_idempotency_purge(struct store *s, int64_t before, size_t max, size_t *purged,
+                            struct rl_err *err)
+{
+    if (max < 1 || max > (size_t)STORE_IDEM_PURGE_BATCH * 100)
+        return rl_err_set(err, RL_ERANGE, "max", "a purge deletes 1 to %d keys (got %zu)",
+                          STORE_IDEM_PURGE_BATCH * 100, max);
+    struct idem_purge a = {before, max, 0};
+    struct store_op op = {.run = run_idem_purge, .arg = &a, .bytes = 64};
+    int rc = store_writer_run(s, &op, err);
+    if (rc == 0 && purged)
+        *purged = a.purged;
+    return rc;
+}
+
+void store_set_idempotency_ttl(struct store *s, int64_t ttl_ms)
+{
+    __atomic_store_n(&s->idem_ttl_ms, ttl_ms > 0 ? ttl_ms : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->idem_purge_at, 0, __ATOMIC_RELAXED);
+}
+
+/* The purge an insert queues: on the writer's thread, in its own savepoint
+ * like any operation (a failure is logged and rolls back the purge alone). */
+struct idem_auto {
+    struct store *s;
+    struct idem_purge p;
+};
+
+static int run_idem_auto(struct store_conn *c, struct store_op *op)
+{
+    struct idem_auto *a = op->arg;
+    struct store_op inner = {.arg = &a->p};
+    int rc = run_idem_purge(c, &inner);
+    if (rc != 0) {
+        op->err = inner.err;
+        return rc;
+    }
+    /* A full batch leaves more behind: the next insert purges again. */
+    if (a->p.purged == a->p.max)
+        __atomic_store_n(&a->s->idem_purge_at, 0, __ATOMIC_RELAXED);
+    if (a->p.purged)
+        log_debug("store", "idempotency_purged", "keys=%zu", a->p.purged);
+    return 0;
+}
+
+void store_idempotency_autopurge(struct store *s, int64_t now)
+{
+    int64_t ttl = __atomic_load_n(&s->idem_ttl_ms, __ATOMIC_RELAXED);
+    int64_t due = __atomic_load_n(&s->idem_purge_at, __ATOMIC_RELAXED);
+    /* Of the inserts that find it due at once, the one that moves the date queues it. */
+    if (ttl <= 0 || now < due ||
+        !__atomic_compare_exchange_n(&s->idem_purge_at, &due, now + STORE_IDEM_PURGE_EVERY_MS,
+                                     false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return;
+    struct idem_auto *a = xcalloc(1, sizeof(*a));
+    a->s = s;
+    a->p = (struct idem_purge){now - ttl, STORE_IDEM_PURGE_BATCH, 0};
+    struct store_op *op = xcalloc(1, sizeof(*op));
+    op->run = run_idem_auto;
+    op->arg = a;
+    op->bytes = 64;
+    op->free_arg = free;
+    /* Never waits: with the queue full, the next insert tries again. */
+    if (store_writer_submit(s, op, true) != 0)
+        __atomic_store_n(&s->idem_purge_at, 0, __ATOMIC_RELAXED);
+}

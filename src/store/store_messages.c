@@ -135,6 +135,12 @@ int store_message_insert_batch(struct store *s, const struct store_msg_new *msgs
     }
     struct msg_insert a = {msgs, n, allow_negative, ids, store_now_ms()};
     struct store_op op = {.run = run_insert, .arg = &a, .bytes = bytes};
+    /* Keys come in with inserts, so inserts take the old ones out. */
+    bool keyed = false;
+    for (size_t i = 0; i < n && !keyed; i++)
+        keyed = msgs[i].idempotency_key != NULL;
+    if (keyed)
+        store_idempotency_autopurge(s, a.now);
     return store_writer_run(s, &op, err);
 }
 

@@ -26,7 +26,8 @@
                      "AND (?2 <= 0 OR account_id = ?2)")                                           \
     XX(CAMPAIGN_PAGE, "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns WHERE account_id = ?1 "       \
                       "AND id > ?2 ORDER BY id LIMIT ?3")                                          \
-    XX(CAMPAIGN_RULES, "SELECT state, send_window, timezone FROM campaigns WHERE id = ?1")         \
+    XX(CAMPAIGN_RULES, "SELECT state, send_window, timezone, category, require_optin "             \
+                       "FROM campaigns WHERE id = ?1")                                             \
     XX(CAMPAIGN_STATE, "SELECT state, account_id, heartbeat_at, launch_error IS NOT NULL "         \
                        "FROM campaigns WHERE id = ?1")                                             \
     XX(CAMPAIGN_SET_STATE, "UPDATE campaigns SET state = ?2, updated_at = ?3, "                    \
@@ -38,7 +39,7 @@
     XX(CAMPAIGN_MSG_INSERT,                                                                        \
        "INSERT INTO messages (account_id, to_e164, from_addr, text, encoding, segments, "          \
        "category, state, route, cost, scheduled_for, validity_until, metadata, created_at, "       \
-       "updated_at, campaign_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, NULL, "    \
+       "updated_at, campaign_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?13, "     \
        "NULL, ?11, ?11, ?12)")                                                                     \
     /* No change: the launch was taken over (its heartbeat looked dead). */                        \
     XX(CAMPAIGN_PROGRESS,                                                                          \
@@ -65,8 +66,10 @@
        "LIMIT ?3) RETURNING id, account_id, cost")                                                 \
     XX(CAMPAIGN_DRAFTS, "SELECT id, to_e164 FROM messages WHERE campaign_id = ?1 "                 \
                         "AND state = 'draft' AND id > ?2 ORDER BY id LIMIT ?3")                    \
-    XX(CAMPAIGN_RESCHEDULE, "UPDATE messages SET state = ?2, scheduled_for = ?3, updated_at = ?4 " \
-                            "WHERE id = ?1 AND state = 'draft'")                                   \
+    /* ?5: the new end of validity (0: the one it had). */                                         \
+    XX(CAMPAIGN_RESCHEDULE,                                                                        \
+       "UPDATE messages SET state = ?2, scheduled_for = ?3, updated_at = ?4, "                     \
+       "validity_until = iif(?5 > 0, ?5, validity_until) WHERE id = ?1 AND state = 'draft'")       \
     XX(CAMPAIGN_PACE_GET, "SELECT rate, pace_us FROM campaigns WHERE id = ?1")                     \
     XX(CAMPAIGN_PACE_SET, "UPDATE campaigns SET pace_us = ?2 WHERE id = ?1")                       \
     /* The dispatcher's question for a claimed batch (?1 a JSON array of ids):                     \
@@ -74,10 +77,13 @@
     XX(CAMPAIGN_OF_MESSAGES, "SELECT m.id, m.campaign_id FROM json_each(?1) j "                    \
                              "JOIN messages m ON m.id = j.value WHERE m.campaign_id IS NOT NULL")  \
     /* Holds on a message just claimed (submitting): the claim's attempt is                        \
-     * given back, since nothing was tried. */                                                     \
+     * given back, since nothing was tried. A deferral whose ?4 > 0 restarts                       \
+     * the validity at the new time (a campaign's message: see store_hold). */                     \
     XX(CAMPAIGN_MSG_DEFER,                                                                         \
        "UPDATE messages SET state = 'scheduled', scheduled_for = ?2, updated_at = ?3, "            \
-       "attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 'submitting'")                   \
+       "attempts = max(attempts - 1, 0), "                                                         \
+       "validity_until = iif(?4 > 0, ?2 + ?4, validity_until) "                                    \
+       "WHERE id = ?1 AND state = 'submitting'")                                                   \
     XX(CAMPAIGN_MSG_PARK,                                                                          \
        "UPDATE messages SET state = 'draft', updated_at = ?2, "                                    \
        "attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 'submitting'")                   \
@@ -114,6 +120,8 @@
        "SELECT EXISTS (SELECT 1 FROM messages WHERE campaign_id = ?1 AND (state = 'draft' OR "     \
        "state = 'submitting' OR " STORE_CAMPAIGN_WAITING "))")                                     \
     XX(CAMPAIGN_SETTLE, "UPDATE campaigns SET state = 'done', finished_at = ?2, updated_at = ?2 "  \
-                        "WHERE id = ?1 AND (state = 'scheduled' OR state = 'sending')")
+                        "WHERE id = ?1 AND (state = 'scheduled' OR state = 'sending')")            \
+    XX(ACCOUNT_MENTIONS_GET, "SELECT optout_mention FROM accounts WHERE id = ?1")                  \
+    XX(ACCOUNT_MENTIONS_SET, "UPDATE accounts SET optout_mention = ?2 WHERE id = ?1")
 
 #endif

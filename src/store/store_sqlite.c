@@ -132,9 +132,35 @@ void store_row_message(sqlite3_stmt *st, struct store_message *m)
     m->updated_at = sqlite3_column_int64(st, 17);
 }
 
+/* A retrying event says when the next attempt is due: the message's
+ * scheduled_for, which a retry sets before its event is written (state
+ * retrying means "waiting for scheduled_for"). The detail gets
+ * "next_at=2026-05-04T09:30:00.000Z" after whatever it held. */
+static const char *with_next_at(struct store_conn *c, int64_t id, const char *detail, char *out,
+                                size_t n)
+{
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_NEXT_AT);
+    sqlite3_bind_int64(st, 1, id);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    int64_t ms = found ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (!found || ms < 0)
+        return detail;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, n, "%s%snext_at=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", detail ? detail : "",
+             detail && *detail ? " " : "", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    return out;
+}
+
 int store_event_add(struct store_conn *c, int64_t id, int64_t at, enum msg_state state,
                     const char *reason, const char *detail, struct rl_err *err)
 {
+    char next[512];
+    if (state == MSG_STATE_RETRYING)
+        detail = with_next_at(c, id, detail, next, sizeof(next));
     sqlite3_stmt *st = store_stmt(c, STORE_ST_EVENT_INSERT);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, at);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { relais, spawnWaiting } from './lib.mjs';
+import http from 'node:http';
+import { relais, spawnWaiting, waitFor } from './lib.mjs';
 
 let dir, db, server, url;
 const keys = {};
@@ -44,6 +45,27 @@ async function api(method, p, { key, body, headers = {} } = {}) {
 
 const send = (key, body, headers) => api('POST', '/v1/messages', { key, body, headers });
 
+// A POST /v1/messages held open: its headers and the first bytes of its body
+// go now, the rest on release(); done resolves with the answer.
+function heldPost(key, idempotencyKey, body) {
+  const buf = Buffer.from(JSON.stringify(body));
+  let rq;
+  const done = new Promise((resolve, reject) => {
+    rq = http.request(new URL('v1/messages', url), {
+      method: 'POST', agent: false,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json',
+        'content-length': String(buf.length), 'idempotency-key': idempotencyKey },
+    }, async (res) => {
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      resolve({ status: res.statusCode, headers: new Headers(res.headers), json: JSON.parse(text) });
+    });
+    rq.on('error', reject);
+    rq.write(buf.subarray(0, 8));
+  });
+  return { done, release: () => rq.end(buf.subarray(8)) };
+}
+
 async function listAll(key, query = '') {
   const r = await api('GET', `/v1/messages?limit=1000${query}`, { key });
   assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -53,8 +75,9 @@ async function listAll(key, query = '') {
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'relais-api-'));
   db = path.join(dir, 'relais.db');
-  for (const a of ['demo', 'bad', 'idem', 'batch', 'poor']) keys[a] = createKey(a);
+  for (const a of ['demo', 'bad', 'idem', 'batch', 'poor', 'big']) keys[a] = createKey(a);
   for (const a of ['demo', 'bad', 'idem', 'batch']) credit(a, '100');
+  credit('big', '1000'); // 10,000 messages at 0.045
   server = start();
   url = await server.listening;
 });
@@ -277,7 +300,7 @@ test('more bad requests: each member\'s wrong type, unreadable JSON, unknown pat
   const batch = (body, headers) => api('POST', '/v1/messages/batch', { key: keys.bad, body, headers });
   for (const [body, status, code] of [['{"messages":[', 400, 'invalid_json'], ['', 400, 'invalid_json'],
     ['[{"to":"0610203040","text":"x"}]', 400, 'invalid_type'], [{ messages: [ok], colour: 1 }, 400, 'unknown_field'],
-    [Buffer.alloc((1 << 20) + 1, 0x20), 413, 'body_too_large']]) {
+    [Buffer.alloc((16 << 20) + 1, 0x20), 413, 'body_too_large']]) {
     const r = await batch(body);
     assert.equal(r.status, status, `${String(JSON.stringify(body)).slice(0, 60)}: ${JSON.stringify(r.json)}`);
     assert.equal(r.json.error.code, code);
@@ -327,19 +350,81 @@ test('Idempotency-Key: same body, same message; another body, 422; 32 at once, o
   r = await send(keys.idem, { to: '0610203040', text: 'fixed' }, { 'idempotency-key': 'order-2' });
   assert.equal(r.status, 202);
 
+  // 32 posts with one key that truly overlap: the first is held open (its
+  // headers and a part of its body sent, the rest later), so the other 31
+  // arrive while it is in flight, deterministically.
   const burst = { to: '0610203040', text: 'burst' };
-  const answers = await Promise.all(Array.from({ length: 32 },
+  const held = heldPost(keys.idem, 'burst-1', burst);
+  // The server holds the key once it has read the first's headers: probe
+  // with a body it would refuse anyway (400, nothing stored) until the
+  // probe gets the 409 that says so. A bounded poll, not a sleep.
+  await waitFor(async () => (await send(keys.idem, {}, { 'idempotency-key': 'burst-1' })).status === 409,
+    { what: 'the first post held in flight' });
+  const others = await Promise.all(Array.from({ length: 31 },
     () => send(keys.idem, burst, { 'idempotency-key': 'burst-1' })));
+  held.release();
+  const answers = [await held.done, ...others];
   const ids = new Set();
+  let conflicts = 0;
   for (const a of answers) {
     assert.ok(a.status === 202 || a.status === 409, `${a.status} ${JSON.stringify(a.json)}`);
-    if (a.status === 202) ids.add(a.json.id);
-    else assert.equal(a.json.error.code, 'idempotency_in_flight');
+    if (a.status === 202) {
+      ids.add(a.json.id);
+    } else {
+      assert.deepEqual([a.json.error.code, a.json.error.field], ['idempotency_in_flight', 'Idempotency-Key']);
+      conflicts++;
+    }
   }
+  assert.equal(answers[0].status, 202, 'the first gets the message');
   assert.equal(ids.size, 1, 'every 202 carries the same id');
-  const stored = (await listAll(keys.idem)).filter((m) => m.text === 'burst');
+  assert.ok(conflicts >= 1, 'posts overlapping the first get 409');
+  assert.equal(conflicts, 31, 'all 31 came while the first was held');
+  let stored = (await listAll(keys.idem)).filter((m) => m.text === 'burst');
   assert.equal(stored.length, 1, 'exactly one message stored');
   assert.equal(stored[0].id, [...ids][0]);
+  // Once the first is answered: a replay gets it, another body 422.
+  const replay = await send(keys.idem, burst, { 'idempotency-key': 'burst-1' });
+  assert.deepEqual([replay.status, replay.json.id, replay.headers.get('idempotent-replayed')], [202, stored[0].id, 'true']);
+  const changed = await send(keys.idem, { ...burst, text: 'other' }, { 'idempotency-key': 'burst-1' });
+  assert.deepEqual([changed.status, changed.json.error.code], [422, 'idempotency_key_reused']);
+
+  // 32 at once, unheld: however they interleave, one message, and each
+  // answer is 202 with its id or 409.
+  const loose = { to: '0610203040', text: 'loose' };
+  const all = await Promise.all(Array.from({ length: 32 },
+    () => send(keys.idem, loose, { 'idempotency-key': 'burst-2' })));
+  stored = (await listAll(keys.idem)).filter((m) => m.text === 'loose');
+  assert.equal(stored.length, 1, 'exactly one message stored');
+  for (const a of all) {
+    assert.ok((a.status === 202 && a.json.id === stored[0].id)
+      || (a.status === 409 && a.json.error.code === 'idempotency_in_flight'), `${a.status} ${JSON.stringify(a.json)}`);
+  }
+});
+
+test('a batch of 10,000 messages of ordinary length fits; over api.max_batch_body is 413', async () => {
+  // 10,000 messages as a shop sends them: about 170 bytes each as JSON, 1.7 MB
+  // in all, over http.max_body (1 MiB) and within api.max_batch_body (16 MiB).
+  const messages = Array.from({ length: 10000 }, (_, i) => ({
+    to: `+3361${String(i).padStart(7, '0')}`, from: 'Boutique', category: 'transactional',
+    text: `Bonjour, votre commande n° ${100000 + i} est prête : retrait en magasin jusqu'à samedi 18 h. Merci !`,
+  }));
+  const body = JSON.stringify({ messages });
+  assert.ok(body.length > 1.6e6, `${body.length} bytes`);
+  const r = await api('POST', '/v1/messages/batch', { key: keys.big, body });
+  assert.equal(r.status, 200, JSON.stringify(r.json).slice(0, 300));
+  assert.deepEqual([r.json.accepted, r.json.rejected, r.json.results.length], [10000, 0, 10000]);
+  assert.equal(r.json.results[9999].to, '+33610009999');
+  const page = await api('GET', '/v1/messages?limit=1', { key: keys.big });
+  assert.equal(page.json.messages[0].id, r.json.results[9999].id);
+  // Past the limit, refused before it is parsed, naming the limit.
+  const over = await api('POST', '/v1/messages/batch', { key: keys.big, body: Buffer.alloc((16 << 20) + 1, 0x20) });
+  assert.equal(over.status, 413);
+  assert.equal(over.json.error.code, 'body_too_large');
+  assert.match(over.json.error.message, /16777216-byte limit \(api\.max_batch_body\)/);
+  // And a single message keeps http.max_body.
+  const single = await send(keys.big, Buffer.alloc((1 << 20) + 1, 0x20));
+  assert.equal(single.status, 413);
+  assert.match(single.json.error.message, /1048576-byte limit \(http\.max_body\)/);
 });
 
 test('POST /v1/messages/batch: valid items stored together, bad ones reported by index', async () => {

@@ -8,7 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import smpp from 'smpp';
@@ -90,9 +90,10 @@ function serveAt(conf, fake) {
 }
 
 // A relais.conf with a price of 0.05 a segment everywhere, the French
-// opt-out mention, and a route to the SMSC; an account credited with 10 and
-// its key; relais serving at fake. Returns {api, sim, serve, restart(fake), cleanup()}.
-async function setup(fake = TUESDAY) {
+// opt-out mention, and a route to the SMSC (extra: more lines at the end);
+// an account credited with 10 and its key; relais serving at fake. Returns
+// {api, sim, serve, conf, restart(fake), cleanup()}.
+async function setup(fake = TUESDAY, extra = []) {
   assert.ok(FAKETIME_LIB, 'libfaketime (Debian package faketime) is needed');
   const sim = await smsc();
   const dir = mkdtempSync(path.join(tmpdir(), 'relais-campaigns-'));
@@ -102,7 +103,7 @@ async function setup(fake = TUESDAY) {
     '[billing]', 'default_price = 0.05', 'prices = ',
     '[campaigns]', `optout_mention = FR=${MENTION}`,
     '[route smsc]', 'host = 127.0.0.1', `port = ${sim.port}`, 'system_id = relais', 'password = relais',
-    'reconnect_min = 100ms', 'default_sender = SHOP', '',
+    'reconnect_min = 100ms', 'default_sender = SHOP', ...extra, '',
   ].join('\n'));
   const k = relais(['keys', 'create', '--account', 'acme', '--config', conf]);
   assert.equal(k.code, 0, k.stderr);
@@ -127,6 +128,7 @@ async function setup(fake = TUESDAY) {
     assert.deepEqual(await env.serve.exited, { code: 0, sig: null }, env.serve.log().slice(-3000));
   };
   env.restart = async (f) => { await env.stop(); await start(f); };
+  env.restart_stopped = start; // after env.stop()
   // SIGTERM, as an operator stops it: it must drain and exit 0 (under the
   // sanitizers, a leak or an error report makes that fail too).
   env.cleanup = async () => {
@@ -482,6 +484,335 @@ test('launched Saturday 19:59: what misses 20:00 leaves Monday 08:00 at the pace
     at.sort((x, y) => x - y);
     t.diagnostic(`launched ${f.first_send_at}: ${before} on Saturday; Monday submissions ${at.slice(0, 4).map((x) => new Date(x).toISOString().slice(11, 23)).join(' ')} ...`);
     for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 1000, `burst: ${at[i] - at[i - 1]} ms apart`);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+// GET /v1/messages/{id} until pred(message) holds; returns it.
+async function messageWhen(env, id, pred, what) {
+  return waitFor(async () => {
+    const m = (await env.api(`v1/messages/${id}`)).body;
+    return pred(m) ? m : null;
+  }, { ms: 15000, what });
+}
+
+test('Easter Saturday: a message held past 20:00 is deferred to Tuesday 08:00 with its validity, not expired', async () => {
+  // Saturday 4 April 2026; Easter is the 5th, so Sunday and Monday are closed.
+  // Paris is UTC+2: Tuesday 08:00 is 06:00:00Z, 60 h after 19:59:55, past the
+  // 48 h dispatch.validity would have given from the slot.
+  const env = await setup('@2026-04-04 19:59:20');
+  try {
+    const id = await createCampaign(env, {
+      name: 'Pâques', category: 'marketing', text: 'Chocolats -30%', audience: { numbers: ['0612345601'] },
+      send_at: '2026-04-04T19:59:55+02:00',
+    });
+    const l = await post(env, `v1/campaigns/${id}/launch`);
+    assert.equal(l.status, 200, JSON.stringify(l.body));
+    assert.equal(l.body.status, 'scheduled');
+    const [msg] = (await env.api('v1/messages')).body.messages;
+    assert.equal(msg.scheduled_for, '2026-04-04T17:59:55.000Z');
+    assert.equal(msg.validity_until, '2026-04-06T17:59:55.000Z');
+    // relais is down over 19:59:55 and back at 20:00:30: the message is due, and not allowed.
+    await env.stop();
+    await env.restart_stopped('@2026-04-04 20:00:30');
+    const m = await messageWhen(env, msg.id, (x) => x.status === 'scheduled' && x.scheduled_for !== msg.scheduled_for,
+      'the message deferred');
+    assert.equal(m.scheduled_for, '2026-04-07T06:00:00.000Z');
+    assert.equal(m.validity_until, '2026-04-09T06:00:00.000Z'); // 48 h from Tuesday 08:00
+    const last = m.events[m.events.length - 1];
+    assert.deepEqual([last.status, last.reason], ['scheduled', 'deferred:quiet_hours']);
+    assert.ok(!m.events.some((e) => e.status === 'expired'), JSON.stringify(m.events));
+    assert.equal(env.sim.seen.submits.length, 0);
+    // Tuesday 07:59:58: it goes at 08:00.
+    await env.restart('@2026-04-07 07:59:58');
+    const rep = await finalReport(env, id);
+    assert.equal(rep.delivered, 1);
+    assert.deepEqual(env.sim.seen.submits.map((x) => [x.to, x.text]), [['33612345601', `Chocolats -30% ${MENTION}`]]);
+    const sent = (await env.api(`v1/messages/${msg.id}`)).body.events.find((e) => e.status === 'submitted');
+    assert.ok(Date.parse(sent.at) >= Date.parse('2026-04-07T06:00:00Z'), sent.at);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('timezone America/New_York: FR numbers at a Paris 10:00 go at 08:00 in New York', async () => {
+  // Tuesday 24 November 2026, 10:00 in Paris (UTC+1) is 04:00 in New York
+  // (UTC-5): quiet hours there. 08:00 New York is 13:00:00Z, 14:00 in Paris.
+  const env = await setup();
+  try {
+    const id = await createCampaign(env, {
+      name: 'NY', category: 'marketing', text: 'Good morning', timezone: 'America/New_York',
+      audience: { numbers: ['0612345601', '0612345602'] },
+    });
+    const s = (await env.api(`v1/campaigns/${id}/summary`)).body;
+    assert.equal(s.first_send_at, '2026-11-24T13:00:00.000Z');
+    assert.equal(s.last_send_at, '2026-11-24T13:00:00.000Z');
+    const l = await post(env, `v1/campaigns/${id}/launch`);
+    assert.equal(l.status, 200, JSON.stringify(l.body));
+    assert.equal(l.body.status, 'scheduled');
+    const msgs = (await env.api('v1/messages')).body.messages;
+    assert.deepEqual(msgs.map((m) => m.scheduled_for), ['2026-11-24T13:00:00.000Z', '2026-11-24T13:00:00.000Z']);
+    const d = (await env.api(`v1/messages/${msgs[0].id}`)).body;
+    assert.equal(d.events[0].reason, 'deferred:quiet_hours');
+    // Nothing before: a restart at 13:59:58 Paris sends both at 14:00.
+    assert.equal(env.sim.seen.submits.length, 0);
+    await env.restart('@2026-11-24 13:59:58');
+    const rep = await finalReport(env, id);
+    assert.equal(rep.delivered, 2);
+    assert.deepEqual(env.sim.seen.submits.map((x) => x.to).sort(), ['33612345601', '33612345602']);
+    for (const m of msgs) {
+      const sub = (await env.api(`v1/messages/${m.id}`)).body.events.find((e) => e.status === 'submitted');
+      assert.ok(Date.parse(sub.at) >= Date.parse('2026-11-24T13:00:00Z'), sub.at);
+    }
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('POST /test: at most 10 numbers, sent now (even at 21:00) as rendered, billed, outside the campaign', async () => {
+  // Saturday 21:00 in Paris: quiet hours, which test messages ignore.
+  const env = await setup('@2026-11-21 21:00:00');
+  try {
+    const clients = await importList(env, 'clients', CLIENTS);
+    const id = await createCampaign(env, {
+      name: 'Test', category: 'marketing', template: 'Bonjour #firstname|client#, code #code|WEB#',
+      audience: { lists: [clients] },
+    });
+    const eleven = Array.from({ length: 11 }, (_, i) => `06123456${String(i).padStart(2, '0')}`);
+    const over = await post(env, `v1/campaigns/${id}/test`, { numbers: eleven });
+    assert.equal(over.status, 422, JSON.stringify(over.body));
+    assert.deepEqual([over.body.error.code, over.body.error.field], ['out_of_range', 'numbers']);
+    const bad = await post(env, `v1/campaigns/${id}/test`, { numbers: ['0612345601', '12'] });
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.deepEqual([bad.body.error.code, bad.body.error.field], ['invalid_phone', 'numbers[1]']);
+    assert.deepEqual((await env.api('v1/messages')).body.messages, []); // nothing on a refusal
+    assert.equal((await env.api('v1/account')).body.balance, '10');
+
+    // Alice is a contact (her fields); 0699999999 is not (the fallbacks).
+    const t = await post(env, `v1/campaigns/${id}/test`, { numbers: ['0612345601', '+33699999999'] });
+    assert.equal(t.status, 202, JSON.stringify(t.body));
+    assert.equal(t.body.campaign_id, id);
+    assert.deepEqual(t.body.messages.map((m) => m.to), ['+33612345601', '+33699999999']);
+    // Both delivered (their receipts come after their submit_sm): then the
+    // SMSC has had everything relais was going to send.
+    for (const m of t.body.messages) await messageWhen(env, m.id, (x) => x.status === 'delivered', `test message ${m.id} delivered`);
+    assert.equal(env.sim.seen.submits.length, 2);
+    assert.deepEqual(new Map(env.sim.seen.submits.map((x) => [x.to, x.text])), new Map([
+      ['33612345601', `Bonjour Alice, code A1 ${MENTION}`],
+      ['33699999999', `Bonjour client, code WEB ${MENTION}`],
+    ]));
+    // Each one segment at 0.05, debited: 10 - 0.1.
+    assert.equal((await env.api('v1/account')).body.balance, '9.9');
+    for (const m of t.body.messages) {
+      const d = (await env.api(`v1/messages/${m.id}`)).body;
+      assert.equal(d.category, 'transactional');
+      assert.deepEqual(d.metadata, { campaign_test: id });
+      assert.equal(d.cost, '0.05');
+    }
+    // The campaign is still a draft with nothing of its own.
+    assert.equal((await env.api(`v1/campaigns/${id}`)).body.status, 'draft');
+    assert.equal((await env.api(`v1/campaigns/${id}/report`)).body.messages, 0);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('the account\'s own opt-out mention replaces the configuration\'s, per country', async () => {
+  const env = await setup();
+  try {
+    const none = await env.api('v1/account');
+    assert.equal(none.body.optout_mention, null);
+    const patch = (body) => env.api('v1/account', { method: 'PATCH', body: JSON.stringify(body) });
+    const refusals = [
+      [{ optout_mention: { fr: 'STOP' } }, 422, 'invalid_value', 'optout_mention.fr'],
+      [{ optout_mention: { FR: '' } }, 422, 'invalid_value', 'optout_mention.FR'],
+      [{ optout_mention: { FR: 'x'.repeat(65) } }, 422, 'invalid_value', 'optout_mention.FR'],
+      [{ optout_mention: 'STOP' }, 400, 'invalid_type', 'optout_mention'],
+      [{ colour: 'red' }, 400, 'unknown_field', 'colour'],
+    ];
+    for (const [body, status, code, field] of refusals) {
+      const r = await patch(body);
+      assert.equal(r.status, status, JSON.stringify(r.body));
+      assert.deepEqual([r.body.error.code, r.body.error.field], [code, field]);
+    }
+    assert.equal((await env.api('v1/account')).body.optout_mention, null);
+    const p = await patch({ optout_mention: { FR: 'STOP au 36999', BE: 'STOP 3099' } });
+    assert.equal(p.status, 200, JSON.stringify(p.body));
+    assert.deepEqual(p.body.optout_mention, { FR: 'STOP au 36999', BE: 'STOP 3099' });
+    assert.deepEqual((await env.api('v1/account')).body.optout_mention, { FR: 'STOP au 36999', BE: 'STOP 3099' });
+
+    // A French and a Belgian number: the configuration has FR only, the
+    // account both. "Promo STOP au 36999" and "Promo STOP 3099": one segment each.
+    const id = await createCampaign(env, {
+      name: 'FR+BE', category: 'marketing', text: 'Promo', audience: { numbers: ['0612345601', '+32470123456'] },
+    });
+    const s = (await env.api(`v1/campaigns/${id}/summary`)).body;
+    assert.equal(s.can_launch, true, JSON.stringify(s.blocker));
+    assert.equal(s.segments, 2);
+    assert.equal((await post(env, `v1/campaigns/${id}/launch`)).status, 200);
+    await finalReport(env, id);
+    assert.equal(env.sim.seen.submits.length, 2);
+    assert.deepEqual(new Map(env.sim.seen.submits.map((x) => [x.to, x.text])), new Map([
+      ['33612345601', 'Promo STOP au 36999'],
+      ['32470123456', 'Promo STOP 3099'],
+    ]));
+
+    // Removed: the configuration's apply again, and Belgium has none.
+    const r = await patch({ optout_mention: null });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.optout_mention, null);
+    const be = await createCampaign(env, { name: 'BE', category: 'marketing', text: 'Promo', audience: { numbers: ['+32470123456'] } });
+    const sb = (await env.api(`v1/campaigns/${be}/summary`)).body;
+    assert.equal(sb.can_launch, false);
+    assert.equal(sb.blocker.code, 'optout_mention_missing');
+    assert.match(sb.blocker.message, /BE/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('#optout_link#: each phone gets its own opt-out page, counted in the segments', async () => {
+  const env = await setup(TUESDAY, ['[http]', 'public_url = https://sms.example.test/r/']);
+  try {
+    // 100 'a', a space, the link and the mention: the link is
+    // "https://sms.example.test/r/u/" (29) and a token of 19 bytes (a version
+    // byte, account 1 in one varint byte, 33612345601 < 2^35 in five, a
+    // 12-byte MAC) in 26 base64url characters; 100 + 1 + 55 + 14 = 170 GSM
+    // characters, 2 segments each (without the link, 115: one).
+    const tpl = `${'a'.repeat(100)} #optout_link#`;
+    const id = await createCampaign(env, {
+      name: 'Lien', category: 'marketing', template: tpl, audience: { numbers: ['0612345601', '0612345602'] },
+    });
+    const s = (await env.api(`v1/campaigns/${id}/summary`)).body;
+    assert.equal(s.segments, 4);
+    assert.equal(s.cost, '0.2');
+    const asText = await env.api('v1/campaigns', {
+      method: 'POST', body: JSON.stringify({ name: 'x', category: 'marketing', text: 'Stop: #optout_link#', audience: { numbers: ['0612345601'] } }),
+    });
+    assert.equal(asText.status, 422, JSON.stringify(asText.body));
+    assert.deepEqual([asText.body.error.code, asText.body.error.field], ['invalid_value', 'text']);
+
+    assert.equal((await post(env, `v1/campaigns/${id}/launch`)).status, 200);
+    await finalReport(env, id);
+    // Two parts each (UDH), in order on the one session: joined, the text.
+    assert.equal(env.sim.seen.submits.length, 4);
+    const textTo = (n) => env.sim.to(n).map((x) => x.text).join('');
+    for (const number of ['+33612345601', '+33612345602']) {
+      assert.equal(env.sim.to(number).length, 2);
+      const m = /^a{100} https:\/\/sms\.example\.test\/r(\/u\/[A-Za-z0-9_-]{26}) STOP au 36180$/.exec(textTo(number));
+      assert.ok(m, textTo(number));
+      // The same path the consent API gives for that number.
+      assert.equal(m[1], (await env.api(`v1/optouts/${number}`)).body.optout_path);
+    }
+    // Alice's link opens her page (her number masked), and opts her out.
+    const alice = textTo('+33612345601');
+    const page = new URL(alice.match(/\/u\/\S+/)[0].slice(1), env.url);
+    const r = await fetch(page, { headers: { 'accept-language': 'fr' } });
+    assert.equal(r.status, 200);
+    const html = await r.text();
+    assert.ok(html.includes('+33•••••••01'), html);
+    assert.match(html, /Me désinscrire/);
+    assert.equal((await fetch(page, { method: 'POST' })).status, 200);
+    assert.equal((await env.api('v1/optouts/+33612345601')).body.opted_out, true);
+    assert.equal((await env.api('v1/optouts/+33612345602')).body.opted_out, false);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a category opt-out after the launch is refused at send time, and refunded', async () => {
+  const env = await setup();
+  try {
+    for (const n of ['0612345601', '0612345602']) {
+      const r = await post(env, 'v1/optins', { number: n, scope: 'offers' });
+      assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
+    }
+    const now = Date.parse((await env.api('v1/health')).headers.get('date'));
+    const id = await createCampaign(env, {
+      name: 'Offres', category: 'offers', require_optin: true, text: 'Offre', audience: { numbers: ['0612345601', '0612345602'] },
+      send_at: new Date(now + 5000).toISOString(),
+    });
+    const l = await post(env, `v1/campaigns/${id}/launch`);
+    assert.equal(l.status, 200, JSON.stringify(l.body));
+    assert.equal(l.body.messages, 2);
+    assert.equal((await env.api('v1/account')).body.balance, '9.9');
+    // Bob leaves the offers (not marketing as a whole) before it is due.
+    const o = await post(env, 'v1/optouts', { number: '0612345602', scope: 'offers' });
+    assert.ok(o.status === 200 || o.status === 201, JSON.stringify(o.body));
+    const rep = await finalReport(env, id, 20000);
+    assert.equal(rep.delivered, 1);
+    assert.equal(rep.failed, 1);
+    assert.deepEqual(rep.failed_by_error, { opted_out: 1 });
+    assert.equal(rep.cost, '0.05');
+    assert.equal((await env.api('v1/account')).body.balance, '9.95'); // Bob's refunded
+    assert.deepEqual(env.sim.seen.submits.map((x) => x.to), ['33612345601']);
+    const bob = (await env.api('v1/messages?status=rejected')).body.messages;
+    assert.equal(bob.length, 1);
+    assert.equal(bob[0].to, '+33612345602');
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a marketing window that never meets the marketing hours: 422 at creation, and at summary and launch once the hours change', async () => {
+  const env = await setup();
+  try {
+    const base = { name: 'w', category: 'marketing', text: 'Promo', audience: { numbers: ['0612345601'] } };
+    const r = await env.api('v1/campaigns', { method: 'POST', body: JSON.stringify({ ...base, window: 'sun 10:00-12:00' }) });
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.deepEqual([r.body.error.code, r.body.error.field], ['window_never_allowed', 'window']);
+    assert.match(r.body.error.message, /sun 10:00-12:00/);
+    assert.match(r.body.error.message, /mon-sat 08:00-20:00/);
+    // Transactional has no marketing hours: a Sunday window is its own.
+    const t = await env.api('v1/campaigns', {
+      method: 'POST', body: JSON.stringify({ ...base, category: 'transactional', window: 'sun 10:00-12:00' }),
+    });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    // Saturdays meet the default hours; then the operator closes Saturdays.
+    const id = await createCampaign(env, { ...base, window: 'sat 10:00-12:00' });
+    writeFileSync(env.conf, `${readFileSync(env.conf, 'utf8')}[rules]\nmarketing_window = mon-fri 08:00-20:00\n`);
+    await env.restart(TUESDAY);
+    const s = await env.api(`v1/campaigns/${id}/summary`);
+    assert.equal(s.status, 422, JSON.stringify(s.body));
+    assert.deepEqual([s.body.error.code, s.body.error.field], ['window_never_allowed', 'window']);
+    assert.match(s.body.error.message, /sat 10:00-12:00/);
+    assert.match(s.body.error.message, /FR/);
+    const l = await post(env, `v1/campaigns/${id}/launch`);
+    assert.equal(l.status, 422, JSON.stringify(l.body));
+    assert.equal(l.body.error.code, 'window_never_allowed');
+    assert.equal((await env.api(`v1/campaigns/${id}`)).body.status, 'draft');
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('POST /v1/messages marketing on Saturday 20:30: held to Monday 08:00 within its validity, expired with the reason past it', async () => {
+  const env = await setup('@2026-11-21 20:30:00');
+  try {
+    const send = async (body) => {
+      const r = await env.api('v1/messages', { method: 'POST', body: JSON.stringify({ text: 'Promo', from: 'SHOP', category: 'marketing', ...body }) });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return r.body.id;
+    };
+    // The default validity (48 h: Monday 20:30) covers Monday 08:00 (07:00:00Z);
+    // one hour (Saturday 21:30) does not: that is the sender's own limit.
+    const kept = await send({ to: '0612345601' });
+    const short = await send({ to: '0612345602', validity: 3600 });
+    const k = await messageWhen(env, kept, (m) => m.events.some((e) => e.reason === 'deferred:quiet_hours'), 'deferred');
+    assert.equal(k.status, 'scheduled');
+    assert.equal(k.scheduled_for, '2026-11-23T07:00:00.000Z');
+    // The API's, unchanged: 48 h from the POST, made in the first seconds after 20:30.
+    const within = (t, from) => Date.parse(t) >= Date.parse(from) && Date.parse(t) < Date.parse(from) + 10000;
+    assert.ok(within(k.validity_until, '2026-11-23T19:30:00Z'), k.validity_until);
+    const x = await messageWhen(env, short, (m) => m.status === 'expired', 'expired');
+    assert.ok(within(x.validity_until, '2026-11-21T20:30:00Z'), x.validity_until);
+    const last = x.events[x.events.length - 1];
+    assert.equal(last.reason, 'deferred_past_validity');
+    // Monday 08:00 and its own validity_until, in epoch milliseconds.
+    assert.equal(last.detail, `deferred:quiet_hours until=${Date.parse('2026-11-23T07:00:00Z')} validity_until=${Date.parse(x.validity_until)}`);
+    assert.equal((await env.api('v1/account')).body.balance, '9.95'); // the expired one refunded
+    assert.equal(env.sim.seen.submits.length, 0);
   } finally {
     await env.cleanup();
   }

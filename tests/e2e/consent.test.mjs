@@ -352,3 +352,31 @@ test('/u/<token>: GET shows a button and changes nothing, POST opts out and says
     await env.cleanup();
   }
 });
+
+test('a second STOP from a number opted out already gets no second confirmation; nor a second START', async () => {
+  const env = await setup();
+  const { acme, sim } = env;
+  try {
+    const n = '+33655555555';
+    await settled(acme, await send(acme, n, 'Promo', 'marketing'));
+    // relais answers a deliver_sm once the inbound message, the consent
+    // change and any confirmation it queues are committed together: after
+    // mo() resolves, the account's messages say whether one was queued.
+    const replies = async (text) => (await acme('v1/messages?limit=100')).body.messages.filter((m) => m.text === text).length;
+    await sim.mo('33655555555', 'STOP');
+    assert.equal(await replies(STOP_REPLY), 1);
+    await sim.mo('33655555555', 'stop');
+    await sim.mo('33655555555', 'ARRET');
+    assert.equal(await replies(STOP_REPLY), 1, 'no confirmation of a STOP that changed nothing');
+    // The history shows the one change.
+    assert.deepEqual((await acme(`v1/optouts/${n}`)).body.history.map((e) => e.action), ['opt_out']);
+    await sim.mo('33655555555', 'START');
+    await sim.mo('33655555555', 'START');
+    assert.equal(await replies(START_REPLY), 1, 'no confirmation of a START that changed nothing');
+    // At the SMSC: the first message, one STOP confirmation, one START confirmation.
+    await until(() => submitsTo(sim, '33655555555').length === 3, 'the two confirmations at the SMSC');
+    assert.deepEqual(submitsTo(sim, '33655555555').map((s) => s.text), ['Promo', STOP_REPLY, START_REPLY]);
+  } finally {
+    await env.cleanup();
+  }
+});

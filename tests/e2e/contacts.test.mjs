@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { relais, spawnWaiting } from './lib.mjs';
@@ -17,7 +17,7 @@ const keys = {};
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'relais-contacts-'));
   db = path.join(dir, 'relais.db');
-  for (const a of ['acme', 'other', 'imp']) {
+  for (const a of ['acme', 'other', 'imp', 'cli']) {
     const r = relais(['keys', 'create', '--account', a, '--db', db]);
     assert.equal(r.code, 0, r.stderr);
     keys[a] = r.stdout.split('\n')[0];
@@ -63,10 +63,13 @@ test('contacts: create, read, change as a merge patch, list, delete', async () =
   assert.equal(r.status, 201, JSON.stringify(r.json));
   const { id, created_at: at } = r.json;
   assert.ok(isTime(at));
+  // A number nothing was ever recorded for: no scope, no history, its page.
+  assert.match(r.json.consent.optout_path, /^\/u\/[A-Za-z0-9_-]{20,40}$/);
   assert.deepEqual(r.json, {
     id, phone: '+33610203040', phone_type: 'mobile', email: 'zoe@example.fr', first_name: 'Zoé',
     last_name: null, language: 'fr-FR', fields: { shop: 'Lyon', orders: 3 }, created_at: at,
     updated_at: at, lists: [],
+    consent: { opted_out: false, scopes: [], history: [], optout_path: r.json.consent.optout_path },
   });
   assert.equal(r.headers.get('location'), `/v1/contacts/${id}`);
 
@@ -206,7 +209,7 @@ test('import: every row counted once, bad lines named by line', async () => {
   const { invalid, ...counts } = r.json;
   // 7 rows: 4 created (Zoé, Léo, Eve, Jean), Ana a duplicate of Zoé, Bob and
   // Max invalid; Eve is the one valid non-mobile number.
-  assert.deepEqual(counts, { rows: 7, created: 4, updated: 0, duplicates: 1, non_mobile: 1 });
+  assert.deepEqual(counts, { rows: 7, created: 4, updated: 0, duplicates: 1, non_mobile: 1, opted_out: 0 });
   assert.deepEqual(invalid.map((i) => [i.line, i.value]), [[5, '12345'], [9, '']]);
   for (const i of invalid) assert.ok(i.reason.length > 0);
 
@@ -226,11 +229,11 @@ test('import: every row counted once, bad lines named by line', async () => {
   // The same file again: the 4 contacts are in the list already.
   r = await csv('Salon 2026', FILE);
   assert.deepEqual({ ...r.json, invalid: r.json.invalid.length },
-    { rows: 7, created: 0, updated: 0, duplicates: 5, invalid: 2, non_mobile: 1 });
+    { rows: 7, created: 0, updated: 0, duplicates: 5, invalid: 2, non_mobile: 1, opted_out: 0 });
   // Into another list: the 4 contacts exist, so they are updated.
   r = await csv('Relance', FILE);
   assert.deepEqual({ ...r.json, invalid: r.json.invalid.length },
-    { rows: 7, created: 0, updated: 4, duplicates: 1, invalid: 2, non_mobile: 1 });
+    { rows: 7, created: 0, updated: 4, duplicates: 1, invalid: 2, non_mobile: 1, opted_out: 0 });
 });
 
 test('import: a national number read in the region given', async () => {
@@ -295,9 +298,151 @@ test('import: a body far over http.max_body streams through', async () => {
   assert.ok(body.length > 2 * 1000 * 1000);
   const r = await csv('Gros fichier', body);
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.deepEqual(r.json, { rows: 60000, created: 60000, updated: 0, duplicates: 0, invalid: [], non_mobile: 0 });
+  assert.deepEqual(r.json, { rows: 60000, created: 60000, updated: 0, duplicates: 0, invalid: [], non_mobile: 0, opted_out: 0 });
   const lists = (await api('GET', '/v1/lists', { key: keys.imp })).json.lists;
   assert.equal(lists.find((l) => l.name === 'Gros fichier').contacts, 60000);
   const c = (await api('GET', '/v1/contacts?phone=0760059999', { key: keys.imp })).json.contacts[0];
   assert.deepEqual([c.first_name, c.fields], ['Client 59999', { code: 'C59999' }]);
+});
+
+// French overseas mobiles written nationally, as a user in Guadeloupe or La
+// Réunion types them: 0690 12 34 56 is +590 690 12 34 56 and 0692 12 34 56 is
+// +262 692 12 34 56 (ARCEP's plan: 0690/0691 Guadeloupe, 0692/0693 La
+// Réunion). Every place that reads a typed number reads them alike: a
+// contact, the contact filter, list members by number, opt-outs, a message's
+// "to" and a campaign's typed numbers.
+test('overseas numbers written nationally mean the same number everywhere', async () => {
+  const key = keys.other;
+  let r = await api('POST', '/v1/contacts', { key, body: { phone: '0692 12 34 56', first_name: 'Réunion' } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.deepEqual([r.json.phone, r.json.phone_type], ['+262692123456', 'mobile']);
+  const id = r.json.id;
+  r = await api('GET', '/v1/contacts?phone=0692123456', { key });
+  assert.deepEqual(r.json.contacts.map((c) => c.id), [id]);
+  r = await api('POST', '/v1/lists', { key, body: { name: 'Outre-mer' } });
+  const list = r.json.id;
+  r = await api('POST', `/v1/lists/${list}/contacts`, { key, body: { phones: ['06 92 12 34 56', '0690 12 34 56'] } });
+  assert.deepEqual([r.status, r.json], [200, { added: 2, already_members: 0, created: 1 }]);
+  r = await api('GET', `/v1/lists/${list}/contacts`, { key });
+  assert.deepEqual(r.json.contacts.map((c) => c.phone), ['+262692123456', '+590690123456']);
+  r = await api('POST', '/v1/optouts', { key, body: { number: '0690 12 34 56' } });
+  assert.deepEqual([r.status, r.json.number], [201, '+590690123456']);
+  r = await api('GET', '/v1/optouts/0690123456', { key });
+  assert.equal(r.json.opted_out, true);
+  // POST /v1/messages read them so already; the same number as the contact.
+  const c = relais(['accounts', 'credit', '--account', 'other', '--amount', '1', '--db', db]);
+  assert.equal(c.code, 0, c.stderr);
+  r = await api('POST', '/v1/messages', { key, body: { to: '0692123456', text: 'Bonjour', from: 'SHOP' } });
+  assert.deepEqual([r.status, r.json.to], [202, '+262692123456']);
+  // A campaign's typed number is a recipient, not an invalid one.
+  r = await api('POST', '/v1/campaigns', {
+    key,
+    body: { name: 'DOM', category: 'transactional', sender: 'SHOP', text: 'Bonjour', audience: { numbers: ['0692 12 34 56'] } },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  r = await api('GET', `/v1/campaigns/${r.json.id}/summary`, { key });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual([r.json.recipients, r.json.excluded.invalid], [1, 0]);
+});
+
+// A CRM export: a landline and a mobile column, and an opt-out column.
+// Lines: 1 header; 2 Zoé (mobile and landline, opted out: "oui"); 3 Léo (no
+// mobile: the landline 01 is his number, a fixed line); 4 Ana (mobile, "0":
+// nothing changes); 5 Bob ("peut-être": neither yes nor no, invalid); 6 Zoé's
+// mobile again with "x" (a duplicate; opted out already, not counted twice);
+// 7 Eve (mobile, "TRUE").
+const CRM = [
+  'Nom;Téléphone;Portable;Désinscrit',
+  'Zoé;01 45 00 00 01;06 40 00 00 01;oui',
+  'Léo;01 45 00 00 02;;',
+  'Ana;;07 40 00 00 03;0',
+  'Bob;01 45 00 00 04;06 40 00 00 04;peut-être',
+  'Zoé bis;;0640000001;x',
+  'Eve;;06 40 00 00 05;TRUE',
+  '',
+].join('\n');
+
+test('import: a mobile and a landline column, and an opt-out column that opts out with source import', async () => {
+  const key = keys.imp;
+  let r = await csv('CRM', CRM, { key });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  // 6 rows: Zoé, Léo, Ana, Eve created; Zoé bis a duplicate; Bob invalid.
+  // Opted out: Zoé and Eve (Zoé bis says so again: one number, counted once).
+  assert.deepEqual(r.json, {
+    rows: 6, created: 4, updated: 0, duplicates: 1,
+    invalid: [{ line: 5, value: '06 40 00 00 04',
+      reason: "column 'Désinscrit': 'peut-être' is neither yes (1, yes, oui, true, x) nor no (0, no, non, false, empty)" }],
+    non_mobile: 1, opted_out: 2,
+  });
+  r = await api('GET', '/v1/contacts?phone=0640000001', { key });
+  const zoe = r.json.contacts[0];
+  assert.deepEqual([zoe.last_name, zoe.fields], ['Zoé', { Téléphone: '01 45 00 00 01' }]);
+  r = await api('GET', `/v1/contacts/${zoe.id}`, { key });
+  const c = r.json.consent;
+  assert.equal(c.opted_out, true);
+  assert.deepEqual(c.scopes.map((x) => [x.scope, x.status, x.source]), [['marketing', 'opted_out', 'import']]);
+  assert.equal(c.history.length, 1);
+  assert.deepEqual([c.history[0].action, c.history[0].source], ['opt_out', 'import']);
+  const lists = (await api('GET', '/v1/lists', { key })).json.lists;
+  assert.equal(c.history[0].detail, `list=${lists.find((l) => l.name === 'CRM').id}`);
+  r = await api('GET', '/v1/contacts?phone=0145000002', { key });
+  assert.deepEqual([r.json.contacts[0].last_name, r.json.contacts[0].phone_type, r.json.contacts[0].fields],
+    ['Léo', 'fixed_line', {}]);
+  for (const [n, out] of [['0740000003', false], ['0640000005', true], ['0145000002', false]]) {
+    assert.equal((await api('GET', `/v1/optouts/${n}`, { key })).json.opted_out, out, n);
+  }
+  // An import never opts back in: the same numbers without the column, or with "non".
+  r = await csv('CRM', 'Portable;stop\n06 40 00 00 01;non\n06 40 00 00 05;\n', { key });
+  assert.equal(r.json.opted_out, 0);
+  assert.equal((await api('GET', '/v1/optouts/0640000001', { key })).json.opted_out, true);
+  assert.equal((await api('GET', '/v1/optouts/0640000005', { key })).json.opted_out, true);
+});
+
+test('a deleted contact imported again is still opted out', async () => {
+  const key = keys.imp;
+  let r = await csv('Anciens', 'phone;prenom;optout\n06 41 00 00 01;Lou;1\n', { key });
+  assert.deepEqual([r.json.created, r.json.opted_out], [1, 1]);
+  const id = (await api('GET', '/v1/contacts?phone=0641000001', { key })).json.contacts[0].id;
+  r = await api('DELETE', `/v1/contacts/${id}`, { key });
+  assert.equal(r.status, 200);
+  // Imported again from a file that says nothing of consent: a new contact,
+  // the same number, which is still opted out from the first import.
+  r = await csv('Nouveaux', 'phone;prenom\n06 41 00 00 01;Lou\n', { key });
+  assert.deepEqual([r.json.created, r.json.opted_out], [1, 0]);
+  const again = (await api('GET', '/v1/contacts?phone=0641000001', { key })).json.contacts[0];
+  r = await api('GET', `/v1/contacts/${again.id}`, { key });
+  assert.equal(r.json.consent.opted_out, true);
+  assert.deepEqual(r.json.consent.history.map((e) => [e.action, e.source]), [['opt_out', 'import']]);
+});
+
+// `relais contacts import` on a small file with bad lines: the report it
+// prints, to the byte. Lines: 1 header; 2 Zoé; 3 "12" (too short); 4 Léo; 5
+// Zoé's number again; 6 no number; 7 a fixed line (Paris); 8 a row with one
+// field too many.
+test('relais contacts import FILE --list NAME --region FR prints the exact report', async () => {
+  const file = path.join(dir, 'cli.csv');
+  writeFileSync(file, [
+    'prénom;téléphone;ville',
+    'Zoé;06 42 00 00 01;Lyon',
+    'Bob;12;Lille',
+    'Léo;+33 7 42 00 00 02;Paris',
+    'Ana;0642000001;Nice',
+    'Max;;Brest',
+    'Eve;01 42 00 00 03;Paris',
+    'Tom;06 42 00 00 04;Metz;en trop',
+    '',
+  ].join('\n'));
+  const r = relais(['contacts', 'import', file, '--list', 'Fichier CLI', '--region', 'FR', '--account', 'cli', '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  // 7 rows: Zoé, Léo and Eve created (Eve a fixed line: non_mobile); Ana a
+  // duplicate of Zoé; Bob, Max and Tom invalid, in file order.
+  assert.equal(r.stdout,
+    '{"rows":7,"created":3,"updated":0,"duplicates":1,"invalid":['
+    + '{"line":3,"value":"12","reason":"\'12\' is too short for FR"},'
+    + '{"line":6,"value":"","reason":"no phone number in column \'téléphone\'"},'
+    + '{"line":8,"value":"06 42 00 00 04","reason":"has 4 fields where the header has 3"}],'
+    + '"non_mobile":1,"opted_out":0}\n');
+  // What the report says is what the API finds.
+  const lists = (await api('GET', '/v1/lists', { key: keys.cli })).json.lists;
+  assert.deepEqual(lists.map((l) => [l.name, l.contacts]), [['Fichier CLI', 3]]);
 });

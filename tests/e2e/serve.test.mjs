@@ -45,7 +45,7 @@ test('serve creates and migrates the store, answers health and JSON 404, stops o
     r = await fetch(new URL('v1/health', url), { method: 'POST', body: Buffer.alloc((1 << 20) + 1) });
     assert.equal(r.status, 413);
     assert.deepEqual(await r.json(), { error: { code: 'body_too_large',
-      message: 'the request body is over the 1048576-byte limit' } });
+      message: 'the request body is over the 1048576-byte limit (http.max_body)' } });
   } finally {
     s.child.kill('SIGTERM');
   }

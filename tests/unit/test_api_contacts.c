@@ -125,6 +125,20 @@ static void assert_json(const json_t *v, const char *want)
     free(s);
 }
 
+/* The consent of a number nothing was ever recorded for. */
+static void assert_no_consent(const json_t *c)
+{
+    assert_true(json_is_false(json_object_get(c, "opted_out")));
+    assert_int_equal(json_array_size(json_object_get(c, "scopes")), 0);
+    assert_int_equal(json_array_size(json_object_get(c, "history")), 0);
+    const char *path = str(c, "optout_path");
+    assert_non_null(path);
+    assert_int_equal(strncmp(path, "/u/", 3), 0);
+    assert_true(strlen(path) > 3);
+    assert_null(json_object_get(c, "number")); /* the contact's phone says it */
+    assert_int_equal(json_object_size(c), 4);
+}
+
 static size_t count_contacts(int who)
 {
     struct store_contact_query q = {.account_id = accounts[who], .limit = 1000};
@@ -163,6 +177,9 @@ static void contact_create_get(void **state)
     const char *at = str(rs.body, "created_at");
     assert_non_null(at);
     assert_string_equal(str(rs.body, "updated_at"), at);
+    /* A number never opted out or in: no scope, no history, and its page. */
+    assert_no_consent(json_object_get(rs.body, "consent"));
+    json_object_del(rs.body, "consent");
     char want[512];
     snprintf(want, sizeof(want),
              "{\"id\":%lld,\"phone\":\"+33610203040\",\"phone_type\":\"mobile\","
@@ -572,7 +589,7 @@ static void import_batches(void **state)
     struct api_response rs = import("list=Big", csv, 0);
     assert_int_equal(rs.status, 200);
     assert_json(rs.body, "{\"rows\":4500,\"created\":4500,\"updated\":0,\"duplicates\":0,"
-                         "\"invalid\":[],\"non_mobile\":0}");
+                         "\"invalid\":[],\"non_mobile\":0,\"opted_out\":0}");
     json_decref(rs.body);
     assert_int_equal(list_size("Big", 0), 4500);
     char *again = mobiles(4600, 64);
@@ -583,7 +600,8 @@ static void import_batches(void **state)
     assert_int_equal(rs.status, 200);
     assert_json(rs.body, "{\"rows\":4601,\"created\":100,\"updated\":0,\"duplicates\":4500,"
                          "\"invalid\":[{\"line\":4602,\"value\":\"0780\","
-                         "\"reason\":\"'0780' is too short for FR\"}],\"non_mobile\":0}");
+                         "\"reason\":\"'0780' is too short for FR\"}],\"non_mobile\":0,"
+                         "\"opted_out\":0}");
     json_decref(rs.body);
     free(again);
     free(csv);
@@ -618,13 +636,119 @@ static void import_stopped_midway(void **state)
     free(csv);
 }
 
+/* A French overseas mobile written nationally (0692: La Réunion, +262; 0690:
+ * Guadeloupe, +590, from ARCEP's plan) is read as the CSV import and POST
+ * /v1/messages read it, wherever the contacts and consent API takes a number. */
+static void overseas_numbers_everywhere(void **state)
+{
+    (void)state;
+    struct api_response rs = call("POST", "/v1/contacts", NULL, "{\"phone\":\"0692 12 34 56\"}", 0);
+    assert_int_equal(rs.status, 201);
+    assert_string_equal(str(rs.body, "phone"), "+262692123456");
+    assert_string_equal(str(rs.body, "phone_type"), "mobile");
+    int64_t id = num(rs.body, "id");
+    json_decref(rs.body);
+    rs = call("GET", "/v1/contacts", "phone=0692123456", NULL, 0);
+    assert_int_equal(rs.status, 200);
+    json_t *items = json_object_get(rs.body, "contacts");
+    assert_int_equal(json_array_size(items), 1);
+    assert_int_equal(num(json_array_get(items, 0), "id"), id);
+    json_decref(rs.body);
+    rs = call("POST", "/v1/lists", NULL, "{\"name\":\"DOM\"}", 0);
+    assert_int_equal(rs.status, 201);
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/lists/%lld/contacts", (long long)num(rs.body, "id"));
+    json_decref(rs.body);
+    rs = call("POST", path, NULL, "{\"phones\":[\"06 92 12 34 56\"]}", 0);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(num(rs.body, "added"), 1);
+    json_decref(rs.body);
+    rs = call("POST", "/v1/optouts", NULL, "{\"number\":\"0690 12 34 56\"}", 0);
+    assert_int_equal(rs.status, 201);
+    assert_string_equal(str(rs.body, "number"), "+590690123456");
+    json_decref(rs.body);
+    rs = call("GET", "/v1/optouts/0690123456", NULL, NULL, 0);
+    assert_int_equal(rs.status, 200);
+    assert_true(json_is_true(json_object_get(rs.body, "opted_out")));
+    json_decref(rs.body);
+    /* Still refused: a national number that is nowhere valid. */
+    rs = call("POST", "/v1/contacts", NULL, "{\"phone\":\"0699 99\"}", 0);
+    assert_int_equal(rs.status, 422);
+    assert_string_equal(code_of(&rs), "invalid_phone");
+    json_decref(rs.body);
+}
+
+/* GET /v1/contacts/{id} shows its number's consent: the state of each scope
+ * and every change with its source and time; it is the number's, so it was
+ * there before the contact and stays after. */
+static void contact_consent(void **state)
+{
+    (void)state;
+    struct api_response rs =
+        call("POST", "/v1/optouts", NULL, "{\"number\":\"06 55 00 00 01\"}", 0);
+    assert_int_equal(rs.status, 201);
+    json_decref(rs.body);
+    rs = call("POST", "/v1/optins", NULL, "{\"number\":\"+33655000001\",\"scope\":\"offers\"}", 0);
+    assert_int_equal(rs.status, 201);
+    json_decref(rs.body);
+    int64_t id = create("{\"phone\":\"0655000001\"}", 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/contacts/%lld", (long long)id);
+    rs = call("GET", path, NULL, NULL, 0);
+    assert_int_equal(rs.status, 200);
+    json_t *c = json_object_get(rs.body, "consent");
+    assert_true(json_is_true(json_object_get(c, "opted_out")));
+    /* Scopes by name: marketing (opted out), offers (opted in). */
+    json_t *scopes = json_object_get(c, "scopes");
+    assert_int_equal(json_array_size(scopes), 2);
+    assert_string_equal(str(json_array_get(scopes, 0), "scope"), "marketing");
+    assert_string_equal(str(json_array_get(scopes, 0), "status"), "opted_out");
+    assert_string_equal(str(json_array_get(scopes, 0), "source"), "api");
+    assert_string_equal(str(json_array_get(scopes, 1), "scope"), "offers");
+    assert_string_equal(str(json_array_get(scopes, 1), "status"), "opted_in");
+    /* The history, oldest first, each change with who made it: the API key. */
+    json_t *h = json_object_get(c, "history");
+    assert_int_equal(json_array_size(h), 2);
+    assert_string_equal(str(json_array_get(h, 0), "action"), "opt_out");
+    assert_string_equal(str(json_array_get(h, 0), "scope"), "marketing");
+    assert_string_equal(str(json_array_get(h, 0), "source"), "api");
+    assert_int_equal(strncmp(str(json_array_get(h, 0), "detail"), "key=", 4), 0);
+    assert_non_null(str(json_array_get(h, 0), "at"));
+    assert_string_equal(str(json_array_get(h, 1), "action"), "opt_in");
+    assert_string_equal(str(json_array_get(h, 1), "scope"), "offers");
+    /* Another account's contact of the same number sees its own consent: none. */
+    json_decref(rs.body);
+    int64_t other = create("{\"phone\":\"0655000001\"}", 1);
+    snprintf(path, sizeof(path), "/v1/contacts/%lld", (long long)other);
+    rs = call("GET", path, NULL, NULL, 1);
+    assert_int_equal(rs.status, 200);
+    assert_no_consent(json_object_get(rs.body, "consent"));
+    json_decref(rs.body);
+    /* Lifted: the contact shows it at once. */
+    rs = call("DELETE", "/v1/optouts/0655000001", NULL, NULL, 0);
+    assert_int_equal(rs.status, 200);
+    json_decref(rs.body);
+    snprintf(path, sizeof(path), "/v1/contacts/%lld", (long long)id);
+    rs = call("GET", path, NULL, NULL, 0);
+    c = json_object_get(rs.body, "consent");
+    assert_true(json_is_false(json_object_get(c, "opted_out")));
+    assert_int_equal(json_array_size(json_object_get(c, "history")), 3);
+    json_decref(rs.body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(contact_create_get),   cmocka_unit_test(contact_refusals_store_nothing),
-        cmocka_unit_test(contact_patch_delete), cmocka_unit_test(contact_pages_and_filters),
-        cmocka_unit_test(lists_crud),           cmocka_unit_test(list_members),
-        cmocka_unit_test(import_batches),       cmocka_unit_test(import_stopped_midway),
+        cmocka_unit_test(contact_create_get),
+        cmocka_unit_test(contact_refusals_store_nothing),
+        cmocka_unit_test(contact_patch_delete),
+        cmocka_unit_test(contact_pages_and_filters),
+        cmocka_unit_test(lists_crud),
+        cmocka_unit_test(list_members),
+        cmocka_unit_test(import_batches),
+        cmocka_unit_test(import_stopped_midway),
+        cmocka_unit_test(overseas_numbers_everywhere),
+        cmocka_unit_test(contact_consent),
     };
     return cmocka_run_group_tests_name("api_contacts", tests, group_setup, group_teardown);
 }

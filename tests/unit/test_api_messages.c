@@ -14,6 +14,8 @@
 
 #include "api/api_config.h"
 #include "api/api_json.h"
+#include "api/api_messages.h"
+#include "api/api_msgnew.h"
 #include "api/router.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -252,6 +254,118 @@ static void idempotency(void **state)
     json_decref(d.body);
 }
 
+/* The HTTP layer's half of Idempotency-Key: held from the headers on, per
+ * account; a second request with the key meanwhile gets 409 at once. */
+static void in_flight_hold(void **state)
+{
+    (void)state;
+    struct api_request rq = {.method = "POST",
+                             .path = "/v1/messages",
+                             .authorization = auth[0],
+                             .idempotency_key = "order-9",
+                             .store = store,
+                             .cfg = &cfg};
+    struct api_msg_hold h1 = {0}, h2 = {0}, h3 = {0};
+    struct api_response rs;
+    memset(&rs, 0, sizeof(rs));
+    assert_true(api_messages_hold(&rq, &h1, &rs));
+    assert_true(h1.held);
+    assert_int_equal(h1.account_id, accounts[0]);
+    assert_int_equal(api_idem_count(cfg.idem), 1);
+    assert_false(api_messages_hold(&rq, &h2, &rs));
+    assert_false(h2.held);
+    assert_int_equal(rs.status, 409);
+    assert_string_equal(err_code(&rs), "idempotency_in_flight");
+    assert_string_equal(err_field(&rs), "Idempotency-Key");
+    json_decref(rs.body);
+    /* Keys are per account: the other account's order-9 is its own. */
+    struct api_request other = rq;
+    other.authorization = auth[1];
+    memset(&rs, 0, sizeof(rs));
+    assert_true(api_messages_hold(&other, &h3, &rs));
+    assert_true(h3.held);
+    api_messages_unhold(&cfg, &h3);
+    /* Not held: another route, no key, a malformed key, an unknown API key. */
+    struct api_request get = rq, nokey = rq, badkey = rq, anon = rq;
+    get.method = "GET";
+    nokey.idempotency_key = NULL;
+    badkey.idempotency_key = "a b";
+    anon.authorization = "Bearer rl_nope";
+    const struct api_request *none[] = {&get, &nokey, &badkey, &anon};
+    for (size_t i = 0; i < 4; i++) {
+        struct api_msg_hold h = {0};
+        assert_true(api_messages_hold(none[i], &h, &rs));
+        assert_false(h.held);
+    }
+    /* Released: the next request holds it (and, the first having stored
+     * nothing here, creates the message). */
+    api_messages_unhold(&cfg, &h1);
+    api_messages_unhold(&cfg, &h1); /* twice is harmless */
+    assert_int_equal(api_idem_count(cfg.idem), 0);
+    assert_true(api_messages_hold(&rq, &h2, &rs));
+    assert_true(h2.held);
+    api_messages_unhold(&cfg, &h2);
+}
+
+/* A message without from needs a route serving its number with a
+ * default_sender: fr serves +33 with SHOP, be serves +32 without one,
+ * world serves everything else without one. */
+static void sender_needs_a_route(void **state)
+{
+    (void)state;
+    static const char conf[] = "[route fr]\nprefixes = +33\ndefault_sender = SHOP\n"
+                               "[route be]\nprefixes = +32\n"
+                               "[route world]\n";
+    struct cfg c;
+    struct api_config ac;
+    struct rl_err err = {0};
+    cfg_init(&c);
+    assert_int_equal(cfg_load_string(&c, conf, strlen(conf), "t.conf", &err), 0);
+    assert_int_equal(api_config_init(&ac, &c, &err), 0);
+    static const struct {
+        const char *body, *msg; /* msg NULL: accepted */
+    } cases[] = {
+        {"{\"to\":\"0610203040\",\"text\":\"x\"}", NULL},
+        {"{\"to\":\"+32470123456\",\"text\":\"x\"}",
+         "from is required: no route serving +32470123456 has a default_sender (tried be, world)"},
+        {"{\"to\":\"+447400123456\",\"text\":\"x\"}",
+         "from is required: no route serving +447400123456 has a default_sender (tried world)"},
+        {"{\"to\":\"+32470123456\",\"text\":\"x\",\"from\":\"SHOP\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *obj = json_loads(cases[i].body, 0, NULL);
+        struct api_msgnew mn;
+        struct api_problem p;
+        int rc = api_msgnew_build(&ac, accounts[0], obj, 1700000000000LL, &mn, &p);
+        if (!cases[i].msg) {
+            assert_int_equal(rc, 0);
+            api_msgnew_release(&mn);
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_int_equal(p.status, 422);
+            assert_string_equal(p.code, "invalid_sender");
+            assert_string_equal(p.field, "from");
+            assert_string_equal(p.msg, cases[i].msg);
+        }
+        json_decref(obj);
+    }
+    /* Without the catch-all, +44 is served by nothing. */
+    api_config_release(&ac);
+    cfg_release(&c);
+    cfg_init(&c);
+    assert_int_equal(
+        cfg_load_string(&c, conf, strlen(conf) - strlen("[route world]\n"), "t.conf", &err), 0);
+    assert_int_equal(api_config_init(&ac, &c, &err), 0);
+    char why[256];
+    assert_false(api_config_sender_optional(&ac, "+447400123456", why, sizeof(why)));
+    assert_string_equal(why, "no route serves +447400123456, so none gives it a sender");
+    assert_true(api_config_sender_any(&ac));
+    /* No route at all (serve without a dispatcher): nothing is refused. */
+    assert_true(api_config_sender_optional(&cfg, "+447400123456", why, sizeof(why)));
+    api_config_release(&ac);
+    cfg_release(&c);
+}
+
 static void template_and_smart_encoding(void **state)
 {
     (void)state;
@@ -376,6 +490,8 @@ int main(void)
         cmocka_unit_test(rejected_store_nothing),
         cmocka_unit_test(too_long_names_the_count),
         cmocka_unit_test(idempotency),
+        cmocka_unit_test(in_flight_hold),
+        cmocka_unit_test(sender_needs_a_route),
         cmocka_unit_test(template_and_smart_encoding),
         cmocka_unit_test(batch_per_item),
         cmocka_unit_test(get_list_cancel),

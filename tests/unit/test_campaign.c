@@ -1,13 +1,18 @@
 /* Campaigns: the schedule walk (a rate across quiet hours, a Saturday 19:59
- * launch going on Monday 08:00 at its pace, windows), the opt-out mentions,
- * the summary's counts on a fixture with every exclusion reason, and the
- * launch, the dispatcher's gate, pause, resume and cancel on a real store.
+ * launch going on Monday 08:00 at its pace, windows, every message a jump
+ * moved saying why), the opt-out mentions (the configuration's and the
+ * account's own), windows that never meet the marketing hours, the summary's
+ * counts on a fixture with every exclusion reason, the per-recipient opt-out
+ * link, and the launch, the dispatcher's gate (validity, category consent),
+ * pause, resume and cancel on a real store.
  *
  * Expected instants are French civil times turned into epoch milliseconds by
  * GNU date, not by relais: TZ=Europe/Paris date -d '2026-11-21 19:59:00' +%s
- * gives 1795287540 (Paris is UTC+1 in November). 2026-11-20 is a Friday,
- * 2026-11-21 a Saturday, 2026-11-23 a Monday; none is a French holiday.
- * Segment counts and costs are worked out by hand in each test's comment. */
+ * gives 1795287540 (Paris is UTC+1 in November, UTC+2 in April). 2026-11-20
+ * is a Friday, 2026-11-21 a Saturday, 2026-11-23 a Monday; none is a French
+ * holiday. Easter 2026 is Sunday 5 April (the published tables), so Monday 6
+ * April is Easter Monday. Segment counts and costs are worked out by hand in
+ * each test's comment. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,17 +28,22 @@
 
 #include "core/log.h"
 #include "domain/campaign.h"
+#include "domain/consent.h"
 #include "store/store.h"
 #include "core/banned.h"
 
-#define S          1000LL
-#define FRI_1958   1795201080000LL /* Friday 2026-11-20 19:58:00 Paris */
-#define SAT_0800   1795244400000LL /* Saturday 2026-11-21 08:00:00 */
-#define SAT_1959   1795287540000LL /* Saturday 2026-11-21 19:59:00 */
-#define SAT_2030   1795289400000LL /* Saturday 2026-11-21 20:30:00 */
-#define MON_0800   1795417200000LL /* Monday 2026-11-23 08:00:00 */
-#define MON_0900   1795420800000LL /* Monday 2026-11-23 09:00:00 */
-#define FRI_185959 1795197599000LL /* Friday 2026-11-20 18:59:59 */
+#define S                 1000LL
+#define FRI_1958          1795201080000LL /* Friday 2026-11-20 19:58:00 Paris */
+#define SAT_0800          1795244400000LL /* Saturday 2026-11-21 08:00:00 */
+#define SAT_1959          1795287540000LL /* Saturday 2026-11-21 19:59:00 */
+#define SAT_2030          1795289400000LL /* Saturday 2026-11-21 20:30:00 */
+#define MON_0800          1795417200000LL /* Monday 2026-11-23 08:00:00 */
+#define MON_0900          1795420800000LL /* Monday 2026-11-23 09:00:00 */
+#define FRI_185959        1795197599000LL /* Friday 2026-11-20 18:59:59 */
+#define EASTER_SAT_195955 1775325595000LL /* Saturday 2026-04-04 19:59:55 Paris (UTC+2) */
+#define EASTER_SAT_200030 1775325630000LL /* Saturday 2026-04-04 20:00:30 */
+#define EASTER_TUE_0800   1775541600000LL /* Tuesday 2026-04-07 08:00:00 */
+#define H48               (48 * 3600 * S) /* dispatch.validity's default */
 
 static char dir[64];
 static char path[128];
@@ -94,7 +104,8 @@ static void test_rate_across_quiet_hours(void **state)
     struct campaign_timing t = {.marketing = true};
     const int64_t want[] = {FRI_1958,          FRI_1958 + 30 * S, FRI_1958 + 60 * S,
                             FRI_1958 + 90 * S, SAT_0800,          SAT_0800 + 30 * S};
-    const char *const rules[] = {NULL, NULL, NULL, NULL, "quiet_hours", NULL};
+    /* The sixth is where it is because the fifth was moved: it says so too. */
+    const char *const rules[] = {NULL, NULL, NULL, NULL, "quiet_hours", "quiet_hours"};
     walk_expect(&w, &t, FRI_1958, 1.0 / 30, want, rules, 6);
     walk_release(&w);
 }
@@ -110,7 +121,7 @@ static void test_saturday_1959_to_monday_0800(void **state)
     struct campaign_timing t = {.marketing = true};
     const int64_t want[] = {SAT_1959, SAT_1959 + 20 * S, SAT_1959 + 40 * S,
                             MON_0800, MON_0800 + 20 * S, MON_0800 + 40 * S};
-    const char *const rules[] = {NULL, NULL, NULL, "quiet_hours", NULL, NULL};
+    const char *const rules[] = {NULL, NULL, NULL, "quiet_hours", "quiet_hours", "quiet_hours"};
     walk_expect(&w, &t, SAT_1959, 0.05, want, rules, 6);
     walk_release(&w);
 }
@@ -144,7 +155,7 @@ static void test_window(void **state)
     assert_int_equal(rules_window_parse(&win, "mon-fri 09:00-19:00", 19, "window", &err), 0);
     struct campaign_timing t = {.marketing = false, .window = &win};
     const int64_t want[] = {FRI_185959, MON_0900, MON_0900 + S};
-    const char *const rules[] = {NULL, "window", NULL};
+    const char *const rules[] = {NULL, "window", "window"};
     walk_expect(&w, &t, FRI_185959, 1, want, rules, 3);
     walk_release(&w);
 }
@@ -200,7 +211,13 @@ static void fix_open(struct fix *f, const char *mention)
     if (campaign_config_init(&f->cc, &f->cfg, &err) != 0 ||
         billing_table_init_cfg(&f->bt, &f->cfg, &err) != 0)
         fail_msg("config: %s", err.msg);
-    f->env = (struct campaign_env){f->s, &f->cc, &f->bt, "FR", 10, 8};
+    f->env = (struct campaign_env){.store = f->s,
+                                   .cfg = &f->cc,
+                                   .billing = &f->bt,
+                                   .region = "FR",
+                                   .max_parts = 10,
+                                   .ref_bits = 8,
+                                   .validity_ms = H48};
     assert_int_equal(store_account_create(f->s, "acme", 100 * BILLING_MICRO, &f->acc, &err), 0);
 }
 
@@ -440,9 +457,20 @@ static void test_launch_writes_the_schedule(void **state)
     assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE text = 'Soldes! STOP au 36180' "
                                "AND category = 'marketing' AND from_addr = 'SHOP'"),
                      6);
-    assert_int_equal(sql_count("SELECT count(*) FROM message_events "
-                               "WHERE reason = 'deferred:quiet_hours'"),
-                     1);
+    /* All three Monday ones say why they wait, not only the first; the
+     * Saturday ones only the campaign. */
+    assert_int_equal(sql_count("SELECT count(*) FROM message_events e JOIN messages m ON "
+                               "m.id = e.message_id WHERE e.reason = 'deferred:quiet_hours' AND "
+                               "m.scheduled_for >= 1795417200000"),
+                     3);
+    assert_int_equal(sql_count("SELECT count(*) FROM message_events e JOIN messages m ON "
+                               "m.id = e.message_id WHERE e.reason = 'campaign' AND "
+                               "m.scheduled_for < 1795417200000"),
+                     3);
+    /* Each valid 48 h from its own slot, not from the launch. */
+    assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE validity_until = "
+                               "scheduled_for + 172800000"),
+                     6);
     /* 6 x 0.045 debited from 100 */
     assert_int_equal(sql_count("SELECT balance FROM accounts"), 100 * BILLING_MICRO - 270000);
     struct store_campaign row;
@@ -494,21 +522,28 @@ static void test_gate_defers_a_backlog_at_the_pace(void **state)
                      6);
     assert_int_equal(sql_count("SELECT sum(scheduled_for) FROM messages WHERE id <= 3"),
                      3 * MON_0800 + (60 + 80 + 100) * S);
+    /* 3 from the launch, 3 from the gate */
     assert_int_equal(sql_count("SELECT count(*) FROM message_events "
                                "WHERE reason = 'deferred:quiet_hours' AND state = 'scheduled'"),
-                     4);
+                     6);
+    /* The deferred ones are valid 48 h from their new slot. */
+    assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE id <= 3 AND validity_until = "
+                               "scheduled_for + 172800000"),
+                     3);
     fix_close(&f);
 }
 
 /* Outside campaigns: a transactional message is never held; a marketing one
- * due Saturday 20:30 goes to Monday 08:00, no pace (no campaign rate). */
+ * due Saturday 20:30 goes to Monday 08:00, no pace (no campaign rate), when
+ * its validity_until from the API (48 h: Monday 20:30) covers it; one the API
+ * gave an hour expires, saying why; one without a validity_until is held. */
 static void test_gate_outside_campaigns(void **state)
 {
     (void)state;
     struct fix f;
     struct rl_err err = {0};
     fix_open(&f, "FR=STOP au 36180");
-    struct store_msg_new m[2] = {
+    struct store_msg_new m[4] = {
         {.account_id = f.acc,
          .to = "+33612345601",
          .from = "",
@@ -522,34 +557,331 @@ static void test_gate_outside_campaigns(void **state)
          .text = "Soldes!",
          .category = MSG_CATEGORY_MARKETING,
          .state = MSG_STATE_QUEUED,
+         .scheduled_for = SAT_2030,
+         .validity_until = SAT_2030 + H48},
+        {.account_id = f.acc,
+         .to = "+33612345603",
+         .from = "",
+         .text = "Soldes!",
+         .category = MSG_CATEGORY_MARKETING,
+         .state = MSG_STATE_QUEUED,
+         .scheduled_for = SAT_2030,
+         .validity_until = SAT_2030 + 3600 * S},
+        {.account_id = f.acc,
+         .to = "+33612345604",
+         .from = "",
+         .text = "Soldes!",
+         .category = MSG_CATEGORY_MARKETING,
+         .state = MSG_STATE_QUEUED,
          .scheduled_for = SAT_2030},
     };
-    assert_int_equal(store_message_insert_batch(f.s, m, 2, false, NULL, &err), 0);
+    assert_int_equal(store_message_insert_batch(f.s, m, 4, false, NULL, &err), 0);
     struct store_message msgs[4];
     size_t n = 0;
     assert_int_equal(store_claim_due(f.s, SAT_2030, 4, msgs, &n, &err), 0);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 4);
     struct campaign_gate *g;
     assert_int_equal(campaign_gate_new(&f.cfg, 4, &g, &err), 0);
     campaign_gate_begin(g, f.s, msgs, n);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(campaign_gate_check(g, i, SAT_2030, MON_0800 + 86400 * S),
-                         msgs[i].category == MSG_CATEGORY_MARKETING ? CAMPAIGN_GATE_HELD
-                                                                    : CAMPAIGN_GATE_SEND);
+    const char *why = NULL, *detail = NULL;
+    for (size_t i = 0; i < n; i++) {
+        /* as the dispatcher passes it: the message's own, else 48 h from due */
+        int64_t until = msgs[i].validity_until ? msgs[i].validity_until : SAT_2030 + H48;
+        enum campaign_gate_verdict v = campaign_gate_check(g, i, SAT_2030, until);
+        if (strcmp(msgs[i].to, "+33612345601") == 0) {
+            assert_int_equal(v, CAMPAIGN_GATE_SEND);
+        } else if (strcmp(msgs[i].to, "+33612345603") == 0) {
+            assert_int_equal(v, CAMPAIGN_GATE_EXPIRE);
+            assert_true(campaign_gate_expiry(g, i, &why, &detail));
+            assert_string_equal(why, CAMPAIGN_REASON_PAST_VALIDITY);
+            assert_non_null(strstr(detail, "deferred:quiet_hours"));
+            assert_non_null(strstr(detail, "validity_until=1795293000000"));
+        } else {
+            assert_int_equal(v, CAMPAIGN_GATE_HELD);
+            assert_false(campaign_gate_expiry(g, i, &why, &detail));
+        }
+    }
     assert_int_equal(campaign_gate_commit(g, &err), 0);
-    /* Past its validity the next allowed time is no use: it expires. */
-    campaign_gate_begin(g, f.s, msgs, n);
-    assert_int_equal(campaign_gate_check(g, 1, SAT_2030, SAT_2030 + 3600 * S),
-                     CAMPAIGN_GATE_EXPIRE);
     campaign_gate_free(g);
     for (size_t i = 0; i < n; i++)
         store_message_release(&msgs[i]);
-    char sql[160];
+    /* Held to Monday 08:00, the API's validity_until left as it was. */
+    char sql[400];
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM messages WHERE to_e164 = '+33612345602' AND state = "
+             "SELECT count(*) FROM messages WHERE (to_e164 = '+33612345602' AND validity_until = "
+             "%lld OR to_e164 = '+33612345604' AND validity_until IS NULL) AND state = "
              "'scheduled' AND scheduled_for = %lld AND attempts = 0",
-             (long long)MON_0800);
-    assert_int_equal(sql_count(sql), 1);
+             (long long)(SAT_2030 + H48), (long long)MON_0800);
+    assert_int_equal(sql_count(sql), 2);
+    fix_close(&f);
+}
+
+/* The auditor's case: a campaign message due Saturday 4 April 2026 at
+ * 19:59:55, claimed at 20:00:30 (relais was down in between). Sunday, then
+ * Easter Monday, are closed: the next allowed time is Tuesday 08:00, 60 h on,
+ * past the 48 h its validity had from its slot. A lawful deferral does not
+ * eat the validity: it is held, not expired, valid 48 h from Tuesday 08:00. */
+static void test_gate_defers_past_the_validity(void **state)
+{
+    (void)state;
+    struct fix f;
+    int64_t id;
+    struct campaign_figures fig;
+    struct rl_err err = {0};
+    fix_open(&f, "FR=STOP au 36180");
+    id = campaign(&f, "marketing", false, "Soldes!", NULL,
+                  "{\"lists\":[],\"numbers\":[\"0612345601\"],\"exclude_lists\":[]}", 0);
+    assert_int_equal(campaign_launch(&f.env, f.acc, id, EASTER_SAT_195955, &fig, &err), 0);
+    assert_int_equal(fig.first_at, EASTER_SAT_195955);
+    assert_int_equal(sql_count("SELECT validity_until FROM messages"), EASTER_SAT_195955 + H48);
+    struct store_message msgs[2];
+    size_t n = 0;
+    assert_int_equal(store_claim_due(f.s, EASTER_SAT_200030, 2, msgs, &n, &err), 0);
+    assert_int_equal(n, 1);
+    struct campaign_gate *g;
+    assert_int_equal(campaign_gate_new(&f.cfg, 2, &g, &err), 0);
+    campaign_gate_begin(g, f.s, msgs, n);
+    assert_int_equal(campaign_gate_check(g, 0, EASTER_SAT_200030, msgs[0].validity_until),
+                     CAMPAIGN_GATE_HELD);
+    assert_int_equal(campaign_gate_commit(g, &err), 0);
+    campaign_gate_free(g);
+    store_message_release(&msgs[0]);
+    assert_int_equal(sql_count("SELECT scheduled_for FROM messages WHERE state = 'scheduled'"),
+                     EASTER_TUE_0800);
+    assert_int_equal(sql_count("SELECT validity_until FROM messages"), EASTER_TUE_0800 + H48);
+    assert_int_equal(sql_count("SELECT count(*) FROM message_events WHERE state = 'scheduled' "
+                               "AND reason = 'deferred:quiet_hours' AND detail = "
+                               "'until=1775541600000'"),
+                     1);
+    fix_close(&f);
+}
+
+/* A campaign of category offers requiring opt-in, launched to three numbers
+ * opted in; before they are sent one opts out of offers and another's
+ * opt-in is withdrawn (its state removed, as never set): at send time the
+ * first is refused opted_out, the second no_consent, the third goes. One
+ * consent read serves the batch. */
+static void test_gate_checks_the_category_at_send_time(void **state)
+{
+    (void)state;
+    struct fix f;
+    struct rl_err err = {0};
+    struct campaign_figures fig;
+    fix_open(&f, "FR=STOP au 36180");
+    static const char *const nums[] = {"+33612345601", "+33612345602", "+33612345603"};
+    for (size_t i = 0; i < 3; i++)
+        consent(&f, nums[i], "offers", STORE_CONSENT_OPTED_IN);
+    int64_t id = campaign(&f, "offers", true, "Soldes!", NULL,
+                          "{\"lists\":[],\"numbers\":[\"0612345601\",\"0612345602\","
+                          "\"0612345603\"],\"exclude_lists\":[]}",
+                          0);
+    assert_int_equal(campaign_launch(&f.env, f.acc, id, MON_0900, &fig, &err), 0);
+    assert_int_equal(fig.recipients, 3);
+    consent(&f, nums[0], "offers", STORE_CONSENT_OPTED_OUT);
+    char sql[200];
+    snprintf(sql, sizeof(sql), "DELETE FROM consent_state WHERE phone = '%s'", nums[1]);
+    assert_int_equal(sql_count(sql), -1); /* a statement without rows */
+    struct store_message msgs[4];
+    size_t n = 0;
+    assert_int_equal(store_claim_due(f.s, MON_0900 + S, 4, msgs, &n, &err), 0);
+    assert_int_equal(n, 3);
+    struct campaign_gate *g;
+    assert_int_equal(campaign_gate_new(&f.cfg, 4, &g, &err), 0);
+    campaign_gate_begin(g, f.s, msgs, n);
+    for (size_t i = 0; i < n; i++) {
+        enum campaign_gate_verdict v =
+            campaign_gate_check(g, i, MON_0900 + S, msgs[i].validity_until);
+        if (strcmp(msgs[i].to, nums[0]) == 0) {
+            assert_int_equal(v, CAMPAIGN_GATE_REFUSE);
+            assert_string_equal(campaign_gate_refusal(g, i), "opted_out");
+        } else if (strcmp(msgs[i].to, nums[1]) == 0) {
+            assert_int_equal(v, CAMPAIGN_GATE_REFUSE);
+            assert_string_equal(campaign_gate_refusal(g, i), "no_consent");
+        } else {
+            assert_int_equal(v, CAMPAIGN_GATE_SEND);
+        }
+    }
+    campaign_gate_free(g);
+    for (size_t i = 0; i < n; i++)
+        store_message_release(&msgs[i]);
+    fix_close(&f);
+}
+
+/* A window that never meets the marketing hours (mon-sat 08:00-20:00 by
+ * default): refused by the check the API makes at creation, and by the
+ * summary (naming the window and the country) for a campaign stored before
+ * the hours changed. Sunday is fine for transactional, or where a country's
+ * profile opens on Sundays. */
+static void test_window_that_never_meets(void **state)
+{
+    (void)state;
+    struct rules_config rc;
+    struct rules_window sun, sat;
+    struct cfg c;
+    struct rl_err err = {0};
+    cfg_init(&c);
+    assert_int_equal(rules_config_init(&rc, &c, &err), 0);
+    assert_int_equal(rules_window_parse(&sun, "sun 10:00-12:00", 15, "window", &err), 0);
+    assert_int_equal(rules_window_parse(&sat, "sat 19:30-23:00", 15, "window", &err), 0);
+    assert_int_equal(campaign_window_check(&rc, true, &sun, &err), RL_EINVAL);
+    assert_string_equal(err.field, "window");
+    assert_non_null(strstr(err.msg, "sun 10:00-12:00"));
+    assert_non_null(strstr(err.msg, "mon-sat 08:00-20:00"));
+    assert_int_equal(campaign_window_check(&rc, true, &sat, &err), 0); /* 19:30-20:00 */
+    assert_int_equal(campaign_window_check(&rc, false, &sun, &err), 0);
+    assert_int_equal(rules_profiles_parse(&rc, "GB=mon-sun 08:00-20:00", &err), 0);
+    assert_int_equal(campaign_window_check(&rc, true, &sun, &err), 0);
+    rules_config_release(&rc);
+    cfg_release(&c);
+
+    struct fix f;
+    fix_open(&f, "FR=STOP au 36180");
+    struct store_campaign_new n = {.account_id = f.acc,
+                                   .name = "dimanche",
+                                   .category = "marketing",
+                                   .text = "Soldes!",
+                                   .window = "sun 10:00-12:00",
+                                   .audience = "{\"lists\":[],\"numbers\":[\"0612345601\"],"
+                                               "\"exclude_lists\":[]}"};
+    int64_t id = 0;
+    assert_int_equal(store_campaign_create(f.s, &n, &id, &err), 0);
+    struct store_campaign row;
+    struct campaign_spec sp;
+    struct campaign_figures fig;
+    assert_int_equal(store_campaign_get(f.s, f.acc, id, &row, &err), 0);
+    assert_int_equal(campaign_spec_init(&sp, &row, &err), 0);
+    assert_int_equal(campaign_summarize(&f.env, &sp, MON_0900, &fig, &err), RL_EINVAL);
+    assert_string_equal(err.field, "window");
+    assert_non_null(strstr(err.msg, "sun 10:00-12:00"));
+    assert_non_null(strstr(err.msg, "FR"));
+    campaign_spec_release(&sp);
+    store_campaign_release(&row);
+    assert_int_equal(campaign_launch(&f.env, f.acc, id, MON_0900, &fig, &err), RL_EINVAL);
+    assert_string_equal(err.field, "window");
+    fix_close(&f);
+}
+
+/* The account's own mentions: read from JSON (bad countries and texts named),
+ * and picked before the configuration's: its FR replaces the server's FR, its
+ * BE gives Belgium one the configuration lacks; without them the
+ * configuration's apply again. "Soldes! STOP au 36999" is 21 GSM characters,
+ * one segment. */
+static void test_account_mentions(void **state)
+{
+    (void)state;
+    struct campaign_account_mentions am;
+    struct rl_err err = {0};
+    assert_int_equal(campaign_account_mentions_parse(&am, NULL, &err), 0);
+    assert_int_equal(am.n, 0);
+    static const char *const bad[][2] = {
+        {"[1]", "optout_mention"},
+        {"{\"fr\":\"STOP\"}", "optout_mention.fr"},
+        {"{\"FR\":\"\"}", "optout_mention.FR"},
+        {"{\"FR\":3}", "optout_mention.FR"},
+        {"{\"FR\":\"STOP\\n36180\"}", "optout_mention.FR"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(campaign_account_mentions_parse(&am, bad[i][0], &err), RL_EINVAL);
+        assert_string_equal(err.field, bad[i][1]);
+        assert_int_equal(am.n, 0);
+    }
+
+    struct fix f;
+    fix_open(&f, "FR=STOP au 36180 | DE=STOPP 1234");
+    assert_int_equal(campaign_account_mentions_parse(
+                         &am, "{\"FR\":\"STOP au 36999\",\"BE\":\"STOP 3099\"}", &err),
+                     0);
+    assert_string_equal(campaign_mention_pick(&f.cc, &am, "FR"), "STOP au 36999");
+    assert_string_equal(campaign_mention_pick(&f.cc, &am, "BE"), "STOP 3099");
+    assert_string_equal(campaign_mention_pick(&f.cc, &am, "DE"), "STOPP 1234");
+    assert_null(campaign_mention_pick(&f.cc, &am, "IT"));
+    assert_string_equal(campaign_mention_pick(&f.cc, NULL, "FR"), "STOP au 36180");
+    campaign_account_mentions_release(&am);
+
+    assert_int_equal(store_account_mentions_set(
+                         f.s, f.acc, "{\"FR\":\"STOP au 36999\",\"BE\":\"STOP 3099\"}", &err),
+                     0);
+    int64_t id = campaign(&f, "marketing", false, "Soldes!", NULL,
+                          "{\"lists\":[],\"numbers\":[\"0612345601\",\"+32470123456\"],"
+                          "\"exclude_lists\":[]}",
+                          0);
+    struct campaign_figures fig;
+    summarize(&f, id, MON_0900, &fig);
+    assert_int_equal(fig.recipients, 2);
+    assert_int_equal(fig.no_mention, 0); /* Belgium has the account's */
+    assert_int_equal(campaign_launch(&f.env, f.acc, id, MON_0900, &fig, &err), 0);
+    assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE to_e164 = '+33612345601' "
+                               "AND text = 'Soldes! STOP au 36999' AND segments = 1"),
+                     1);
+    assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE to_e164 = '+32470123456' "
+                               "AND text = 'Soldes! STOP 3099'"),
+                     1);
+    /* Removed: Belgium has none again, and the summary says so. */
+    assert_int_equal(store_account_mentions_set(f.s, f.acc, NULL, &err), 0);
+    id = campaign(&f, "marketing", false, "Soldes!", NULL,
+                  "{\"lists\":[],\"numbers\":[\"+32470123456\"],\"exclude_lists\":[]}", 0);
+    summarize(&f, id, MON_0900, &fig);
+    assert_int_equal(fig.no_mention, 1);
+    assert_string_equal(fig.no_mention_country, "BE");
+    fix_close(&f);
+}
+
+/* #optout_link# renders each recipient's own page, http.public_url (its
+ * trailing '/' dropped) + /u/ + a token that reads back as that account and
+ * number. The token is 19 bytes (version, account 1 in one varint byte, the
+ * number 33612345601 < 2^35 in five, a 12-byte MAC): 26 base64url
+ * characters, so the link is 29 + 26 = 55 characters. With 100 'a', a space
+ * before it and " STOP au 36180" the text is 100 + 1 + 55 + 14 = 170 GSM
+ * characters: two segments (153 + 17), counted by the summary and written so
+ * by the launch. */
+static void test_optout_link(void **state)
+{
+    (void)state;
+    struct fix f;
+    struct rl_err err = {0};
+    memset(&f, 0, sizeof(f));
+    fix_open(&f, "FR=STOP au 36180");
+    /* The link base is read at config time: set it and read the config again. */
+    campaign_config_release(&f.cc);
+    assert_int_equal(cfg_set(&f.cfg, "http.public_url", "https://sms.example.test/r/", &err), 0);
+    assert_int_equal(campaign_config_init(&f.cc, &f.cfg, &err), 0);
+    char tpl[160];
+    memset(tpl, 'a', 100);
+    snprintf(tpl + 100, sizeof(tpl) - 100, " #optout_link#");
+    int64_t id = campaign(&f, "marketing", false, NULL, tpl,
+                          "{\"lists\":[],\"numbers\":[\"0612345601\",\"0612345602\"],"
+                          "\"exclude_lists\":[]}",
+                          0);
+    struct campaign_figures fig;
+    summarize(&f, id, MON_0900, &fig);
+    assert_int_equal(fig.recipients, 2);
+    assert_int_equal(fig.segments, 4);
+    assert_int_equal(campaign_launch(&f.env, f.acc, id, MON_0900, &fig, &err), 0);
+    unsigned char key[STORE_CONSENT_SECRET_SIZE];
+    assert_int_equal(store_consent_secret(f.s, key, &err), 0);
+    struct store_message msgs[2];
+    size_t n = 0;
+    assert_int_equal(store_claim_due(f.s, MON_0900 + S, 2, msgs, &n, &err), 0);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        const char *t = msgs[i].text;
+        static const char base[] = "https://sms.example.test/r/u/";
+        const char *link = strstr(t, base);
+        assert_non_null(link);
+        assert_int_equal(strlen(t), 170);
+        assert_int_equal(msgs[i].segments, 2);
+        assert_int_equal(link - t, 101);
+        char token[CONSENT_TOKEN_MAX];
+        snprintf(token, sizeof(token), "%.26s", link + strlen(base));
+        assert_string_equal(link + strlen(base) + 26, " STOP au 36180");
+        int64_t acc = 0;
+        char e164[STORE_CONSENT_PHONE_SIZE];
+        assert_int_equal(consent_token_check(key, token, &acc, e164), 0);
+        assert_int_equal(acc, f.acc);
+        assert_string_equal(e164, msgs[i].to);
+        store_message_release(&msgs[i]);
+    }
     fix_close(&f);
 }
 
@@ -578,6 +910,10 @@ static void test_pause_resume_cancel(void **state)
                      6 * MON_0900 + (0 + 20 + 40 + 60 + 80 + 100) * S);
     assert_int_equal(sql_count("SELECT count(*) FROM message_events "
                                "WHERE reason = 'campaign_resumed'"),
+                     6);
+    /* The pause did not use their validity up: 48 h from the new slots. */
+    assert_int_equal(sql_count("SELECT count(*) FROM messages WHERE validity_until = "
+                               "scheduled_for + 172800000"),
                      6);
     /* Resuming a campaign that is sending is a no-op; pausing twice too. */
     assert_int_equal(campaign_resume(&f.env, f.acc, id, MON_0900, &n, &err), 0);
@@ -609,6 +945,11 @@ int main(void)
         cmocka_unit_test(test_launch_writes_the_schedule),
         cmocka_unit_test(test_gate_defers_a_backlog_at_the_pace),
         cmocka_unit_test(test_gate_outside_campaigns),
+        cmocka_unit_test(test_gate_defers_past_the_validity),
+        cmocka_unit_test(test_gate_checks_the_category_at_send_time),
+        cmocka_unit_test(test_window_that_never_meets),
+        cmocka_unit_test(test_account_mentions),
+        cmocka_unit_test(test_optout_link),
         cmocka_unit_test(test_pause_resume_cancel),
     };
     int rc = cmocka_run_group_tests_name("campaign", tests, NULL, NULL);

@@ -313,7 +313,7 @@ static void unknown_sections_and_keys(void **state)
 {
     (void)state;
     refused("[htp]\n",
-            "t.conf:1: unknown section [htp] (known: log, http, store, text, phone, "
+            "t.conf:1: unknown section [htp] (known: log, http, api, store, text, phone, "
             "billing, dispatch, rules, consent, campaigns, route NAME)",
             NULL);
     refused("[route]\n", "t.conf:1: [route] needs a name: [route NAME]", NULL);

@@ -30,7 +30,7 @@ struct got {
     char raw[160], e164[20], region[4], reason[256], email[300], first[300], last[300], lang[40];
     char fields[600];
     enum phone_type type;
-    bool email_dropped, language_dropped;
+    bool email_dropped, language_dropped, optout;
 };
 
 struct run {
@@ -77,10 +77,11 @@ static int collect(void *ctx, const struct csvimport_row *row)
     g->type = row->phone.type;
     g->email_dropped = row->email_dropped;
     g->language_dropped = row->language_dropped;
-    buf_addf(&r->trace, "%zu|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%d\n", row->line,
+    g->optout = row->optout;
+    buf_addf(&r->trace, "%zu|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%d|%d\n", row->line,
              status_name(row->status), row->phone_raw, row->phone.e164,
              phone_type_name(row->phone.type), row->reason, g->email, g->first, g->last, g->lang,
-             row->fields, row->email_dropped, row->language_dropped);
+             row->fields, row->email_dropped, row->language_dropped, row->optout);
     return 0;
 }
 
@@ -213,7 +214,7 @@ static void french_file(void **state)
     assert_string_equal(r.report_json,
                         "{\"rows\":5,\"created\":0,\"updated\":0,\"duplicates\":1,\"invalid\":"
                         "[{\"line\":6,\"value\":\"12\",\"reason\":\"'12' is too short for FR\"}],"
-                        "\"non_mobile\":1}");
+                        "\"non_mobile\":1,\"opted_out\":0}");
     run_free(&r);
 }
 
@@ -332,7 +333,7 @@ static void empty_lines(void **state)
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.n, 0);
     assert_string_equal(r.report_json, "{\"rows\":0,\"created\":0,\"updated\":0,\"duplicates\":0,"
-                                       "\"invalid\":[],\"non_mobile\":0}");
+                                       "\"invalid\":[],\"non_mobile\":0,\"opted_out\":0}");
     run_free(&r);
 }
 
@@ -434,6 +435,10 @@ static const char *role_seen(const char *name)
     run_split(csv, strlen(csv), "FR", WHOLE, 0, 0, &r);
     if (r.rc != 0)
         snprintf(out, sizeof(out), "error");
+    else if (strcmp(r.rows[0].raw, "v@example.fr") == 0)
+        snprintf(out, sizeof(out), "number"); /* a mobile column: the number, before tel */
+    else if (strncmp(r.rows[0].reason, "column '", 8) == 0 && strstr(r.rows[0].reason, "neither"))
+        snprintf(out, sizeof(out), "optout");
     else if (strcmp(r.rows[0].email, "v@example.fr") == 0)
         snprintf(out, sizeof(out), "email");
     else if (strcmp(r.rows[0].first, "v@example.fr") == 0)
@@ -479,10 +484,20 @@ static void header_names(void **state)
         {"Téléphone fixe", "custom"},
         {"", "ignored"},
         {"\"\"", "ignored"},
-        {"tel", "error"}, /* twice */
-        {"Mobile", "error"},
-        {"N° de téléphone", "error"},
-        {"Portable", "error"},
+        {"tel", "error"},             /* twice */
+        {"N° de téléphone", "error"}, /* a second phone column */
+        {"Mobile", "number"},         /* a mobile column beside tel: the number */
+        {"Portable", "number"},
+        {"GSM", "number"},
+        {"Tél. portable", "number"},
+        {"optout", "optout"},
+        {"Opt-out", "optout"},
+        {"opt_out", "optout"},
+        {"STOP", "optout"},
+        {"Unsubscribed", "optout"},
+        {"Désinscrit", "optout"},
+        {"désabonné", "optout"},
+        {"Opted out", "optout"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = role_seen(cases[i].name);
@@ -518,10 +533,21 @@ static void header_errors(void **state)
                                    "it phone, mobile, téléphone or portable");
     assert_int_equal(r.n, 0);
     run_free(&r);
-    run_all("Téléphone;Mobile\n0612345678;0712345678\n", "FR", &r);
+    /* Two columns of one kind: which to take would be a guess. */
+    run_all("Tel;Téléphone\n0612345678;0712345678\n", "FR", &r);
     assert_int_equal(r.rc, RL_EPARSE);
-    assert_string_equal(r.err.msg, "line 1: columns 'Téléphone' and 'Mobile' both read as the "
+    assert_string_equal(r.err.msg, "line 1: columns 'Tel' and 'Téléphone' both read as the "
                                    "phone: rename one");
+    run_free(&r);
+    run_all("Mobile;Portable\n0612345678;0712345678\n", "FR", &r);
+    assert_int_equal(r.rc, RL_EPARSE);
+    assert_string_equal(r.err.msg, "line 1: columns 'Mobile' and 'Portable' both read as the "
+                                   "mobile number: rename one");
+    run_free(&r);
+    run_all("phone;stop;désinscrit\n", "FR", &r);
+    assert_int_equal(r.rc, RL_EPARSE);
+    assert_string_equal(r.err.msg, "line 1: columns 'stop' and 'désinscrit' both read as the "
+                                   "opt-out: rename one");
     run_free(&r);
     run_all("phone;Ville;ville;Ville\n", "FR", &r);
     assert_int_equal(r.rc, RL_EPARSE);
@@ -643,13 +669,114 @@ static void non_mobile_and_duplicates(void **state)
     rep.duplicates_list = 2;
     rep.created = 3;
     rep.updated = 1;
+    rep.opted_out = 2;
     json_t *j = csvimport_report_json(&rep);
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(s,
                         "{\"rows\":9,\"created\":3,\"updated\":1,\"duplicates\":7,\"invalid\":[],"
-                        "\"non_mobile\":3}");
+                        "\"non_mobile\":3,\"opted_out\":2}");
     free(s);
     json_decref(j);
+    run_free(&r);
+}
+
+/* A CRM export with a landline and a mobile column: the mobile is the number,
+ * the landline its fallback when the mobile cell is empty and a custom field
+ * otherwise (01 and 02: fixed lines, 06 and 07: mobiles). */
+static void phone_and_mobile_columns(void **state)
+{
+    (void)state;
+    struct run r;
+    run_all("Nom;Téléphone;Portable;Ville\n"
+            "Dupont;01 23 45 67 89;06 12 34 56 78;Paris\n"
+            "Martin;02 98 76 54 32;;Lyon\n"
+            "Durand;;07 81 23 45 67;\n"
+            "Vide;;;Nice\n"
+            "Faux;01 23 45 67 80;12;\n"
+            "Bis;01 11 11 11 11;0612345678;\n",
+            "FR", &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.n, 6);
+    expect_row(&r, 0, 2, CSVIMPORT_MOBILE, "+33612345678");
+    assert_string_equal(r.rows[0].raw, "06 12 34 56 78");
+    assert_string_equal(r.rows[0].fields, "{\"Téléphone\":\"01 23 45 67 89\",\"Ville\":\"Paris\"}");
+    /* No mobile: the landline is the number, not also a field. */
+    expect_row(&r, 1, 3, CSVIMPORT_NON_MOBILE, "+33298765432");
+    assert_string_equal(r.rows[1].raw, "02 98 76 54 32");
+    assert_string_equal(r.rows[1].fields, "{\"Ville\":\"Lyon\"}");
+    expect_row(&r, 2, 4, CSVIMPORT_MOBILE, "+33781234567");
+    assert_string_equal(r.rows[2].fields, "{}");
+    expect_row(&r, 3, 5, CSVIMPORT_INVALID, "");
+    assert_string_equal(r.rows[3].reason, "no phone number in columns 'Portable' and 'Téléphone'");
+    /* A mobile cell that is wrong is not replaced by the landline. */
+    expect_row(&r, 4, 6, CSVIMPORT_INVALID, "");
+    assert_string_equal(r.rows[4].raw, "12");
+    assert_string_equal(r.rows[4].reason, "'12' is too short for FR");
+    expect_row(&r, 5, 7, CSVIMPORT_DUPLICATE, "+33612345678");
+    assert_int_equal(r.rep.non_mobile, 1);
+    assert_int_equal(r.rep.invalid_total, 2);
+    run_free(&r);
+    /* The column's kind decides, not its place; ',' and English names. */
+    run_all("tel,mobile phone,first name\n"
+            "0123456789,0610,Ann\n"
+            "0123456789,0612345679,Bob\n",
+            "FR", &r);
+    assert_int_equal(r.rc, 0);
+    /* 4 digits: too short, landline or not. */
+    expect_row(&r, 0, 2, CSVIMPORT_INVALID, "");
+    assert_string_equal(r.rows[0].reason, "'0610' is too short for FR");
+    expect_row(&r, 1, 3, CSVIMPORT_MOBILE, "+33612345679");
+    assert_string_equal(r.rows[1].fields, "{\"tel\":\"0123456789\"}");
+    assert_string_equal(r.rows[1].first, "Bob");
+    run_free(&r);
+}
+
+/* The opt-out column: yes in any of its spellings opts out, empty or no
+ * leaves the number as it is, anything else is a row the user must fix. */
+static void optout_column(void **state)
+{
+    (void)state;
+    struct run r;
+    run_all("phone;prénom;STOP\n"
+            "0612345678;Jean;oui\n"
+            "0612345679;Anne;\n"
+            "0612345680;Paul;0\n"
+            "0612345681;Léa;X\n"
+            "06 12 34 56 78;Jean;\n"
+            "0612345682;Zoé;peut-être\n"
+            "0612345683;Max;TRUE\n"
+            "0612345684;Eve;Non\n"
+            "0612345679;Anne;yes\n"
+            "0612345685;Ugo;1\n"
+            "0612345686;Ivy;Désinscrit\n",
+            "FR", &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.n, 11);
+    static const struct {
+        size_t line;
+        enum csvimport_status st;
+        bool optout;
+    } want[] = {
+        {2, CSVIMPORT_MOBILE, true},     {3, CSVIMPORT_MOBILE, false},
+        {4, CSVIMPORT_MOBILE, false},    {5, CSVIMPORT_MOBILE, true},
+        {6, CSVIMPORT_DUPLICATE, false}, {7, CSVIMPORT_INVALID, false},
+        {8, CSVIMPORT_MOBILE, true},     {9, CSVIMPORT_MOBILE, false},
+        {10, CSVIMPORT_DUPLICATE, true}, {11, CSVIMPORT_MOBILE, true},
+        {12, CSVIMPORT_MOBILE, true},
+    };
+    for (size_t i = 0; i < r.n; i++) {
+        assert_int_equal(r.rows[i].line, want[i].line);
+        assert_string_equal(status_name(r.rows[i].status), status_name(want[i].st));
+        if (r.rows[i].optout != want[i].optout)
+            print_error("line %zu: optout %d\n", want[i].line, r.rows[i].optout);
+        assert_int_equal(r.rows[i].optout, want[i].optout);
+        /* The column is consent, not a custom field. */
+        assert_string_equal(r.rows[i].fields, "{}");
+    }
+    assert_string_equal(r.rows[5].reason, "column 'STOP': 'peut-être' is neither yes (1, yes, oui, "
+                                          "true, x) nor no (0, no, non, false, empty)");
+    /* The parser leaves opted_out to the store, which knows who was already. */
+    assert_int_equal(r.rep.opted_out, 0);
     run_free(&r);
 }
 
@@ -1056,6 +1183,8 @@ int main(void)
         cmocka_unit_test(ragged_rows),
         cmocka_unit_test(invalid_numbers),
         cmocka_unit_test(non_mobile_and_duplicates),
+        cmocka_unit_test(phone_and_mobile_columns),
+        cmocka_unit_test(optout_column),
         cmocka_unit_test(overseas_numbers),
         cmocka_unit_test(email_and_language),
         cmocka_unit_test(custom_fields_are_json),

@@ -631,6 +631,146 @@ static void test_idempotency(void **state)
     assert_int_equal(count("SELECT count(*) FROM messages"), 2);
 }
 
+/* A keyed message of a, its key created at `at` (ms, set from outside the
+ * store: the clock of the test). */
+static void keyed(struct store *s, int64_t a, const char *key, int64_t at)
+{
+    struct store_msg_new m = msg(a, "+33610203040");
+    m.idempotency_key = key;
+    m.request_hash = "h";
+    insert(s, &m);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "UPDATE idempotency SET created_at = %lld WHERE key = '%s'",
+             (long long)at, key);
+    if (at)
+        assert_int_equal(exec_sql(sql), SQLITE_OK);
+}
+
+static bool key_kept(struct store *s, int64_t a, const char *key)
+{
+    return store_idempotency_lookup(s, a, key, NULL, NULL, NULL) == 0;
+}
+
+/* Keys are purged oldest first, in batches of at most max, by creation time
+ * (explicit timestamps: 1000, 2000, 3000, 4000 ms after the epoch). */
+static void test_idempotency_purge(void **state)
+{
+    (void)state;
+    struct store *s = open_store(true);
+    int64_t a = account(s, "a", 10000000);
+    keyed(s, a, "k1", 1000);
+    keyed(s, a, "k2", 2000);
+    keyed(s, a, "k3", 3000);
+    keyed(s, a, "k4", 4000);
+    keyed(s, a, "k5", 0); /* now */
+    size_t n = 99;
+    struct rl_err err = {0};
+    assert_int_equal(store_idempotency_purge(s, 1000, 10, &n, &err), 0);
+    assert_int_equal(n, 0); /* created before 1000: none ("before" is strict) */
+    assert_int_equal(store_idempotency_purge(s, 2500, 10, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_false(key_kept(s, a, "k1"));
+    assert_false(key_kept(s, a, "k2"));
+    /* At most max, the oldest: k3 goes, k4 stays. */
+    assert_int_equal(store_idempotency_purge(s, 5000, 1, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_false(key_kept(s, a, "k3"));
+    assert_true(key_kept(s, a, "k4"));
+    assert_true(key_kept(s, a, "k5"));
+    assert_int_equal(store_idempotency_purge(s, 5000, 0, &n, &err), RL_ERANGE);
+    /* A purged key names a new message; the old message stays. */
+    struct store_msg_new m = msg(a, "+33610203040");
+    m.idempotency_key = "k1";
+    m.request_hash = "h2";
+    int64_t id = insert(s, &m), found = 0;
+    assert_int_equal(store_idempotency_lookup(s, a, "k1", &found, NULL, NULL), 0);
+    assert_int_equal(found, id);
+    store_close(s);
+    assert_int_equal(count("SELECT count(*) FROM messages"), 6);
+    assert_int_equal(count("SELECT count(*) FROM idempotency"), 3); /* k4, k5, k1 again */
+}
+
+/* The purge the store runs by itself: a keyed insert finds it due (the first
+ * after store_set_idempotency_ttl, then every STORE_IDEM_PURGE_EVERY_MS), and
+ * it commits no later than that insert. With a TTL of 1 ms, keys dated 1000
+ * and 2000 ms after the epoch are long past it. */
+static void test_idempotency_autopurge(void **state)
+{
+    (void)state;
+    struct store *s = open_store(true);
+    int64_t a = account(s, "a", 10000000);
+    keyed(s, a, "old1", 1000);
+    keyed(s, a, "old2", 2000);
+    /* No TTL: kept for good, however old. */
+    keyed(s, a, "new1", 0);
+    assert_true(key_kept(s, a, "old1"));
+    store_set_idempotency_ttl(s, 1);
+    keyed(s, a, "new2", 0);
+    assert_false(key_kept(s, a, "old1"));
+    assert_false(key_kept(s, a, "old2"));
+    /* new1 was created at least a millisecond before the purge only if the
+     * clock moved: what is certain is that the insert's own key stays. */
+    assert_true(key_kept(s, a, "new2"));
+    /* Not due again before STORE_IDEM_PURGE_EVERY_MS: an old key made now stays. */
+    keyed(s, a, "old3", 3000);
+    keyed(s, a, "new3", 0);
+    assert_true(key_kept(s, a, "old3"));
+    /* Unkeyed inserts never purge. */
+    store_set_idempotency_ttl(s, 1);
+    insert(s, &(struct store_msg_new){.account_id = a,
+                                      .to = "+33610203040",
+                                      .from = "X",
+                                      .text = "x",
+                                      .segments = 1,
+                                      .state = MSG_STATE_QUEUED});
+    assert_true(key_kept(s, a, "old3"));
+    keyed(s, a, "new4", 0);
+    assert_false(key_kept(s, a, "old3"));
+    store_close(s);
+}
+
+/* A retrying event says when the next attempt is due: 1700000000123 ms is
+ * 2023-11-14T22:13:20.123Z (1700000000 s after the epoch, as `date -u -d
+ * @1700000000` prints it). */
+static void test_retry_event_next_at(void **state)
+{
+    (void)state;
+    struct store *s = open_store(false);
+    int64_t acc = account(s, "acme", 1000000);
+    struct store_msg_new m = msg(acc, "+33610203040");
+    int64_t id = insert(s, &m);
+    struct store_message out[1];
+    size_t n = 0;
+    assert_int_equal(store_claim_due(s, now_ms(), 1, out, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    store_message_release(&out[0]);
+    struct store_outcome o = {.kind = STORE_OUTCOME_RETRY,
+                              .message_id = id,
+                              .retry_at = 1700000000123LL,
+                              .reason = "smsc_refused:ESME_RSYSERR",
+                              .error = "temporary"};
+    assert_int_equal(store_outcomes_record(s, &o, 1, NULL, NULL), 0);
+    struct store_message g;
+    assert_int_equal(store_message_get(s, acc, id, &g, NULL), 0);
+    assert_int_equal(g.state, MSG_STATE_RETRYING);
+    const struct store_event *e = &g.events[g.nevents - 1];
+    assert_int_equal(e->state, MSG_STATE_RETRYING);
+    assert_string_equal(e->reason, "smsc_refused:ESME_RSYSERR");
+    assert_string_equal(e->detail, "temporary next_at=2023-11-14T22:13:20.123Z");
+    store_message_release(&g);
+    /* Without an error of its own, the detail is next_at alone. */
+    assert_int_equal(store_claim_due(s, 1700000000123LL, 1, out, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    store_message_release(&out[0]);
+    o.error = NULL;
+    o.retry_at = 86400000LL * 366; /* 1971-01-02, 1970 having 365 days */
+    assert_int_equal(store_outcomes_record(s, &o, 1, NULL, NULL), 0);
+    assert_int_equal(store_message_get(s, acc, id, &g, NULL), 0);
+    assert_string_equal(g.events[g.nevents - 1].detail, "next_at=1971-01-02T00:00:00.000Z");
+    store_message_release(&g);
+    store_close(s);
+}
+
 /* --- outcomes, receipts, restart ------------------------------------------------------ */
 
 static enum msg_state state_of(struct store *s, int64_t id, size_t *nevents)
@@ -849,6 +989,9 @@ int main(void)
         cmocka_unit_test_setup(test_failing_item_alone, setup),
         cmocka_unit_test_setup(test_keys, setup),
         cmocka_unit_test_setup(test_idempotency, setup),
+        cmocka_unit_test_setup(test_idempotency_purge, setup),
+        cmocka_unit_test_setup(test_idempotency_autopurge, setup),
+        cmocka_unit_test_setup(test_retry_event_next_at, setup),
         cmocka_unit_test_setup(test_outcomes_and_receipts, setup),
         cmocka_unit_test_setup(test_release_stale_and_inbound, setup),
         cmocka_unit_test_setup(test_crash_keeps_acknowledged, setup),

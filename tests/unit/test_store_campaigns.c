@@ -3,7 +3,9 @@
  * launch is not taken over, a silent one is; a write under a lost lease is
  * refused and undone), a batch the balance cannot pay writes nothing, the
  * sweeps with their refunds, reschedules, the dispatcher's holds paced at the
- * campaign's rate with the attempt given back, the report and settling.
+ * campaign's rate with the attempt given back, the messages' validity written
+ * at launch and moved by a deferral or a reschedule, what the gate reads of a
+ * campaign, the account's own opt-out mentions, the report and settling.
  * Expected values are worked out by hand from the rows each test writes; SQL
  * appears only to look at the file from outside the store. */
 #include <stdarg.h>
@@ -191,7 +193,14 @@ static void test_launch_lease(void **state)
                      -EBUSY);
     struct store_msg_new m[2] = {msg(acc, "+33612345601", 2000, 45000),
                                  msg(acc, "+33612345602", 1000, 45000)};
+    m[0].validity_until = 2000 + 172800000; /* 48 h from its slot */
     assert_int_equal(store_campaign_launch_batch(s, id, m, 2, 5000000, &lease1, &err), 0);
+    /* The validity as given; none (0) is stored as none. */
+    assert_int_equal(sql_int("SELECT validity_until FROM messages WHERE to_e164 = '+33612345601'"),
+                     172802000);
+    assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE to_e164 = '+33612345602' "
+                             "AND validity_until IS NULL"),
+                     1);
     assert_int_equal(sql_int("SELECT messages FROM campaigns"), 2);
     assert_int_equal(sql_int("SELECT first_send_at FROM campaigns"), 1000);
     assert_int_equal(sql_int("SELECT last_send_at FROM campaigns"), 2000);
@@ -296,11 +305,19 @@ static void test_sweeps(void **state)
     size_t n;
     assert_int_equal(store_campaign_drafts(s, id, 0, 8, ids, phones, &n, &err), 0);
     assert_int_equal(n, 5);
-    /* Two back at 5000 (future: scheduled) and 1 (past: queued). */
-    struct store_campaign_slot sl[2] = {{ids[0], INT64_MAX / 2, NULL}, {ids[1], 1, "x"}};
+    /* Two back at 5000 (future: scheduled) and 1 (past: queued); the second
+     * valid until 777 from now on, the first keeping its own (none). */
+    struct store_campaign_slot sl[2] = {{ids[0], INT64_MAX / 2, NULL, 0}, {ids[1], 1, "x", 777}};
     assert_int_equal(store_campaign_reschedule(s, id, sl, 2, 42, &err), 0);
     assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE state = 'scheduled'"), 1);
     assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE state = 'queued'"), 1);
+    char q[128];
+    snprintf(q, sizeof(q), "SELECT coalesce(validity_until, -1) FROM messages WHERE id = %lld",
+             (long long)ids[1]);
+    assert_int_equal(sql_int(q), 777);
+    snprintf(q, sizeof(q), "SELECT coalesce(validity_until, -1) FROM messages WHERE id = %lld",
+             (long long)ids[0]);
+    assert_int_equal(sql_int(q), -1);
     assert_int_equal(sql_int("SELECT pace_us FROM campaigns"), 42);
     int64_t refunded = 0, r;
     do {
@@ -316,8 +333,10 @@ static void test_sweeps(void **state)
 }
 
 /* Holds on claimed messages: three deferred at 1000 s with a rate of 2 a
- * second get 1000 s, +500 ms, +1000 ms; a park and a cancel (refunded); a
- * message not submitting any more is left alone. */
+ * second get 1000 s, +500 ms, +1000 ms, the first with its validity started
+ * again there (1000.5 s + 60 s for the second: it asked for 60 s), the third
+ * keeping its own; a park and a cancel (refunded); a message not submitting
+ * any more is left alone. */
 static void test_holds(void **state)
 {
     (void)state;
@@ -340,13 +359,19 @@ static void test_holds(void **state)
     struct store_hold h[5];
     for (size_t i = 0; i < 3; i++)
         h[i] = (struct store_hold){ids[i], id, STORE_HOLD_DEFER, 1000000, "deferred:quiet_hours",
-                                   NULL};
-    h[3] = (struct store_hold){ids[3], id, STORE_HOLD_PARK, 0, "campaign_paused", NULL};
-    h[4] = (struct store_hold){ids[4], id, STORE_HOLD_CANCEL, 0, "campaign_cancelled", NULL};
+                                   NULL,   0};
+    h[1].validity_ms = 60000;
+    h[3] = (struct store_hold){ids[3], id, STORE_HOLD_PARK, 0, "campaign_paused", NULL, 0};
+    h[4] = (struct store_hold){ids[4], id, STORE_HOLD_CANCEL, 0, "campaign_cancelled", NULL, 0};
     assert_int_equal(store_campaign_hold(s, h, 5, &err), 0);
     assert_int_equal(h[0].at, 1000000);
     assert_int_equal(h[1].at, 1000500);
     assert_int_equal(h[2].at, 1001000);
+    char q[128];
+    snprintf(q, sizeof(q), "SELECT coalesce(validity_until, -1) FROM messages WHERE id = %lld",
+             (long long)ids[1]);
+    assert_int_equal(sql_int(q), 1060500);
+    assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE validity_until IS NULL"), 4);
     assert_int_equal(sql_int("SELECT pace_us FROM campaigns"), 1001500000LL);
     assert_int_equal(sql_int("SELECT sum(attempts) FROM messages"), 0); /* given back */
     assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE state = 'scheduled'"), 3);
@@ -415,6 +440,66 @@ static void test_report_and_settle(void **state)
     store_close(s);
 }
 
+/* What the dispatcher's gate reads of a campaign: state, window, zone, and
+ * the category and opt-in its consent check needs. */
+static void test_rules_of_a_campaign(void **state)
+{
+    (void)state;
+    struct store *s = open_store();
+    int64_t acc = account(s, "acme", 0);
+    struct store_campaign_new n = {.account_id = acc,
+                                   .name = "offres",
+                                   .category = "offers",
+                                   .require_optin = true,
+                                   .text = "Soldes!",
+                                   .audience = aud,
+                                   .window = "mon-fri 09:00-19:00",
+                                   .timezone = "America/New_York"};
+    int64_t id = 0;
+    struct rl_err err = {0};
+    assert_int_equal(store_campaign_create(s, &n, &id, &err), 0);
+    struct store_campaign_rules r;
+    assert_int_equal(store_campaign_rules(s, id, &r, &err), 0);
+    assert_int_equal(r.state, STORE_CAMPAIGN_DRAFT);
+    assert_string_equal(r.window, "mon-fri 09:00-19:00");
+    assert_string_equal(r.zone, "America/New_York");
+    assert_string_equal(r.category, "offers");
+    assert_true(r.require_optin);
+    int64_t plain = create(s, acc, "x", 0);
+    assert_int_equal(store_campaign_rules(s, plain, &r, &err), 0);
+    assert_string_equal(r.window, "");
+    assert_string_equal(r.zone, "");
+    assert_string_equal(r.category, "marketing");
+    assert_false(r.require_optin);
+    assert_int_equal(store_campaign_rules(s, plain + 100, &r, &err), RL_ENOTFOUND);
+    store_close(s);
+}
+
+/* The account's own mentions: none at first, then the object as written,
+ * removed with NULL; an unknown account and a value that is not an object
+ * are refused. */
+static void test_account_mentions(void **state)
+{
+    (void)state;
+    struct store *s = open_store();
+    int64_t acc = account(s, "acme", 0);
+    char *json = (char *)"unset";
+    struct rl_err err = {0};
+    assert_int_equal(store_account_mentions_get(s, acc, &json, &err), 0);
+    assert_null(json);
+    assert_int_equal(store_account_mentions_set(s, acc, "{\"FR\":\"STOP au 36999\"}", &err), 0);
+    assert_int_equal(store_account_mentions_get(s, acc, &json, &err), 0);
+    assert_string_equal(json, "{\"FR\":\"STOP au 36999\"}");
+    free(json);
+    assert_int_not_equal(store_account_mentions_set(s, acc, "[\"FR\"]", &err), 0);
+    assert_int_equal(store_account_mentions_set(s, acc, NULL, &err), 0);
+    assert_int_equal(store_account_mentions_get(s, acc, &json, &err), 0);
+    assert_null(json);
+    assert_int_equal(store_account_mentions_set(s, acc + 1, "{}", &err), RL_ENOTFOUND);
+    assert_int_equal(store_account_mentions_get(s, acc + 1, &json, &err), RL_ENOTFOUND);
+    store_close(s);
+}
+
 static void test_transition(void **state)
 {
     (void)state;
@@ -455,6 +540,8 @@ int main(void)
         cmocka_unit_test(test_sweeps),
         cmocka_unit_test(test_holds),
         cmocka_unit_test(test_report_and_settle),
+        cmocka_unit_test(test_rules_of_a_campaign),
+        cmocka_unit_test(test_account_mentions),
         cmocka_unit_test(test_transition),
     };
     int rc = cmocka_run_group_tests_name("store_campaigns", tests, NULL, NULL);

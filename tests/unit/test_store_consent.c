@@ -447,6 +447,47 @@ static void test_inbound_replies(void **state)
     store_close(s);
 }
 
+/* A confirmation answers a change only: a second STOP from a number already
+ * opted out gets no second reply (nor a second debit), and the same for a
+ * second START. */
+static void test_inbound_repeat_no_second_reply(void **state)
+{
+    (void)state;
+    struct store *s = open_store();
+    int64_t a = account(s, "acme", 1000000); /* 1.00: room for every reply there could be */
+    const char *n = "+33611111111";
+    sent(s, a, n, "sim");
+    struct store_inbound_consent_result r;
+    struct rl_err err = {0};
+    struct store_inbound in = mo("sim", "33611111111", "STOP");
+    struct store_inbound_consent k = kw(n, STORE_CONSENT_OPTED_OUT, "Bye");
+    assert_int_equal(store_inbound_consent_insert(s, &in, &k, &r, &err), 0);
+    assert_true(r.changed);
+    int64_t first = r.reply_id;
+    assert_true(first > 0);
+    assert_int_equal(store_inbound_consent_insert(s, &in, &k, &r, &err), 0);
+    assert_int_equal(r.account_id, a);
+    assert_false(r.changed);
+    assert_int_equal(r.reply_id, 0);
+    in = mo("sim", "33611111111", "START");
+    k = kw(n, STORE_CONSENT_OPTED_IN, "Re-bonjour");
+    assert_int_equal(store_inbound_consent_insert(s, &in, &k, &r, &err), 0);
+    assert_true(r.changed);
+    assert_true(r.reply_id > first);
+    assert_int_equal(store_inbound_consent_insert(s, &in, &k, &r, &err), 0);
+    assert_false(r.changed);
+    assert_int_equal(r.reply_id, 0);
+    struct store_account acc;
+    assert_int_equal(store_account_get(s, a, &acc, NULL), 0);
+    /* Two replies at 0.045 each: 1000000 - 2 * 45000. */
+    assert_int_equal(acc.balance, 910000);
+    store_close(s);
+    /* The message sent first, and one reply to each change: three. */
+    assert_int_equal(sql_int("SELECT count(*) FROM messages"), 3);
+    assert_int_equal(sql_int("SELECT count(*) FROM inbound"), 4);
+    assert_int_equal(sql_int("SELECT count(*) FROM consent_events"), 2);
+}
+
 /* A consent change that fails is rolled back alone: the inbound message the
  * SMSC will be told we have stays. */
 static void test_inbound_kept_when_consent_fails(void **state)
@@ -565,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup(test_list_pages, setup),
         cmocka_unit_test_setup(test_inbound_attribution, setup),
         cmocka_unit_test_setup(test_inbound_replies, setup),
+        cmocka_unit_test_setup(test_inbound_repeat_no_second_reply, setup),
         cmocka_unit_test_setup(test_inbound_kept_when_consent_fails, setup),
         cmocka_unit_test_setup(test_inbound_async, setup),
         cmocka_unit_test_setup(test_link_key, setup),

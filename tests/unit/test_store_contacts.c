@@ -479,6 +479,74 @@ static void test_upsert_counts(void **state)
     store_close(s);
 }
 
+/* The import's opt-out column: opted out of marketing with source import, in
+ * the rows' transaction; a number opted out already is not counted again,
+ * and the opt-out outlives the contact (it is by number). */
+static void test_upsert_optouts(void **state)
+{
+    (void)state;
+    struct store *s = open_store();
+    int64_t a = account(s, "a");
+    struct rl_err err = {0};
+    struct store_consent_change before = {.account_id = a,
+                                          .phone = "+33610000003",
+                                          .status = STORE_CONSENT_OPTED_OUT,
+                                          .source = STORE_CONSENT_API};
+    assert_int_equal(store_consent_record(s, &before, NULL, &err), 0);
+    struct store_contact_new rows[] = {mobile("+33610000001"), mobile("+33610000002"),
+                                       mobile("+33610000003")};
+    const char *optouts[] = {"+33610000001", "+33610000003", "+33610000004"};
+    struct store_upsert u = {.account_id = a,
+                             .list_name = "Import",
+                             .rows = rows,
+                             .n = 3,
+                             .optouts = optouts,
+                             .noptouts = 3};
+    assert_int_equal(store_contacts_upsert(s, &u, &err), 0);
+    assert_int_equal(u.created, 3);
+    /* 01 and 04 (a duplicate row's number) are new opt-outs; 03 was one. */
+    assert_int_equal(u.opted_out, 2);
+    assert_int_equal(store_consent_opted_out(s, a, "+33610000001"), 1);
+    assert_int_equal(store_consent_opted_out(s, a, "+33610000002"), 0);
+    assert_int_equal(store_consent_opted_out(s, a, "+33610000004"), 1);
+    struct store_consent_view v;
+    assert_int_equal(store_consent_get(s, a, "+33610000001", &v, &err), 0);
+    assert_int_equal(v.nevents, 1);
+    assert_int_equal(v.events[0].source, STORE_CONSENT_IMPORT);
+    assert_int_equal(v.events[0].action, STORE_CONSENT_OPTED_OUT);
+    assert_string_equal(v.events[0].scope, "marketing");
+    char detail[32];
+    snprintf(detail, sizeof(detail), "list=%lld", (long long)u.list_id_out);
+    assert_string_equal(v.events[0].detail, detail);
+    store_consent_view_release(&v);
+    /* 03 keeps the source of the change that made it: api. */
+    assert_int_equal(count("SELECT count(*) FROM consent_state WHERE phone = '+33610000003' "
+                           "AND source = 'api'"),
+                     1);
+    /* Deleted, then imported again without an opt-out: still opted out. */
+    struct store_contact c;
+    assert_int_equal(store_contact_find(s, a, "+33610000001", &c, &err), 0);
+    assert_int_equal(store_contact_delete(s, a, c.id, &err), 0);
+    store_contact_release(&c);
+    u = (struct store_upsert){.account_id = a, .list_name = "Import", .rows = rows, .n = 1};
+    assert_int_equal(store_contacts_upsert(s, &u, &err), 0);
+    assert_int_equal(u.created, 1);
+    assert_int_equal(u.opted_out, 0);
+    assert_int_equal(store_consent_opted_out(s, a, "+33610000001"), 1);
+    /* A number that is not E.164 refuses the write: nothing stored. */
+    const char *bad[] = {"0610000005"};
+    u = (struct store_upsert){.account_id = a,
+                              .list_name = "Import",
+                              .rows = rows,
+                              .n = 1,
+                              .optouts = bad,
+                              .noptouts = 1};
+    assert_int_equal(store_contacts_upsert(s, &u, &err), RL_EINVAL);
+    assert_string_equal(err.field, "optouts");
+    store_close(s);
+    assert_int_equal(count("SELECT count(*) FROM consent_events WHERE source = 'import'"), 2);
+}
+
 static void test_upsert_refused_stores_nothing(void **state)
 {
     (void)state;
@@ -565,6 +633,7 @@ int main(void)
         cmocka_unit_test_setup(test_lists_and_members, setup),
         cmocka_unit_test_setup(test_pages, setup),
         cmocka_unit_test_setup(test_upsert_counts, setup),
+        cmocka_unit_test_setup(test_upsert_optouts, setup),
         cmocka_unit_test_setup(test_upsert_refused_stores_nothing, setup),
         cmocka_unit_test_setup(test_upsert_submit, setup),
     };
