@@ -355,10 +355,14 @@ static int insert_one(struct store_conn *c, int64_t campaign, const struct store
     sqlite3_bind_int64(st, 10, m->scheduled_for ? m->scheduled_for : now);
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, campaign);
+    const char *reason = m->reason ? m->reason : "campaign";
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(st, 13, store_history_line(line, sizeof(line), now, m->state, reason, NULL),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "message", "cannot insert message");
-    return store_event_add(c, sqlite3_last_insert_rowid(c->db), now, m->state,
-                           m->reason ? m->reason : "campaign", NULL, err);
+    return 0;
 }
 
 static int run_batch(struct store_conn *c, struct store_op *op)
