@@ -18,7 +18,7 @@ FUZZ     ?=
 OPT      ?= -O2
 FUZZ_SECONDS ?= 60
 
-PKGS      := jansson sqlite3 libmicrohttpd libuv libsodium icu-uc icu-i18n
+PKGS      := jansson sqlite3 libmicrohttpd libuv libsodium icu-uc icu-i18n zlib
 TEST_PKGS := cmocka
 
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Werror

@@ -8,7 +8,7 @@ debs=(
     build-essential pkg-config clang libclang-rt-14-dev clang-format
     libcmocka-dev libphonenumber-dev libjansson-dev libsqlite3-dev
     libmicrohttpd-dev libuv1-dev libsodium-dev libcurl4-openssl-dev
-    libsmpp34-dev libcsv-dev libicu-dev faketime nodejs npm curl
+    libsmpp34-dev libcsv-dev libicu-dev zlib1g-dev faketime nodejs npm curl
 )
 
 missing=()

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
     phone_parse("0612345678", 10, "FR", &info, NULL);
     double lib_init = now() - t0;
     t0 = now();
-    csvimport_phone("0612345678", 10, "FR", &info, NULL);
+    phone_parse_typed("0612345678", 10, "FR", &info, NULL);
     double table_init = now() - t0;
 
     t0 = now();
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
     run(NULL, rows);
     double gen = now() - t0;
     size_t sample = rows < 100000 ? (size_t)rows : 100000;
-    double fast_ns = phone_cost(csvimport_phone, (size_t)rows);
+    double fast_ns = phone_cost(phone_parse_typed, (size_t)rows);
     double lib_ns = phone_cost(phone_parse_with_overseas, sample);
 
     printf("csv import parser, %llu rows fed in %d KiB chunks, default region FR\n",

@@ -452,7 +452,8 @@ static int check_sender(const struct api_request *rq, const json_t *obj, const s
     for (size_t i = 0; i < json_array_size(nums); i++) {
         const json_t *v = json_array_get(nums, i);
         struct phone_info pi;
-        if (csvimport_phone(json_string_value(v), json_string_length(v), region, &pi, NULL) == 0 &&
+        if (phone_parse_typed(json_string_value(v), json_string_length(v), region, &pi, NULL) ==
+                0 &&
             !api_config_sender_optional(rq->cfg, pi.e164, why, sizeof(why)))
             return api_problem_set(p, 422, "invalid_sender", "sender", "sender is required: %s",
                                    why);
@@ -705,8 +706,8 @@ void api_campaigns_test(const struct api_request *rq, struct api_response *rs)
             json_t *msgs = json_array();
             for (size_t i = 0; i < n; i++) {
                 struct phone_info pi;
-                csvimport_phone(nums[i], strlen(nums[i]), env.region[0] ? env.region : NULL, &pi,
-                                NULL);
+                phone_parse_typed(nums[i], strlen(nums[i]), env.region[0] ? env.region : NULL, &pi,
+                                  NULL);
                 json_array_append_new(
                     msgs, json_pack("{s:I,s:s}", "id", (json_int_t)ids[i], "to", pi.e164));
             }

@@ -161,7 +161,7 @@ int api_phone_read(const struct api_request *rq, const char *s, size_t len, cons
     /* The parse every number a user types goes through (POST /v1/messages'
      * "to", imports, campaigns): a French overseas mobile written nationally
      * (0692…) is the same contact here as in a CSV file. */
-    int rc = csvimport_phone(s, len, region, &pi, &err);
+    int rc = phone_parse_typed(s, len, region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", field, "%s", err.msg);
     if (rc != 0)

@@ -16,7 +16,7 @@
  * a CSV file into a list. Every handler needs rq->account_id (an
  * authenticated route), rq->store and rq->cfg.
  *
- * Numbers are read like POST /v1/messages reads "to" (csvimport_phone):
+ * Numbers are read like POST /v1/messages reads "to" (phone_parse_typed):
  * international, or national for phone.default_region (with FR, the overseas
  * mobiles 0690, 0692... too); they are stored and answered in E.164.
  *

@@ -1,5 +1,7 @@
 #include "api/api_messages.h"
 
+#include "api/api_defer.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,35 +243,80 @@ static void insert_failed(const struct api_request *rq, int64_t cost, int rc,
     }
 }
 
-static void create(const struct api_request *rq, const json_t *obj, const char *hash,
-                   struct api_response *rs)
-{
+/* A POST /v1/messages waiting for its commit (api_defer.h): what the answer
+ * needs, the request's fields copied (the request is gone by then). */
+struct create_wait {
+    struct api_deferred *d;
+    struct api_request rq; /* store, cfg, account_id; idempotency_key -> key */
+    char key[API_IDEM_KEY_MAX + 1];
+    char hash[REQUEST_HASH_LEN + 1];
+    bool keyed;
+    json_t *obj; /* mn.m.from points into it */
     struct api_msgnew mn;
-    struct api_problem p;
-    struct rl_err err = {0};
-    int64_t id = 0;
-    if (api_msgnew_build(rq->cfg, rq->account_id, obj, api_now_ms(), &mn, &p) != 0) {
-        api_problem_respond(rs, &p);
-        return;
-    }
-    mn.m.idempotency_key = hash ? rq->idempotency_key : NULL;
-    mn.m.request_hash = hash;
-    int rc = store_message_insert(rq->store, &mn.m, false, &id, &err);
-    if (rc == 0) {
-        /* Durable: the insert returns after the commit that holds it. */
+    struct rl_err err; /* the writer's, on a refusal */
+    int rc;
+    int64_t id;
+};
+
+static void create_committed(void *ctx, const struct store_result *r)
+{
+    struct create_wait *w = ctx;
+    w->rc = r->rc;
+    w->id = r->id;
+    api_deferred_ready(w->d); /* on the writer's thread: nothing more here */
+}
+
+static void create_finish(void *ctx, struct api_response *rs)
+{
+    struct create_wait *w = ctx;
+    if (w->rc == 0) {
+        /* Durable: this runs after the commit that holds the message. */
         rs->status = 202;
-        rs->body = accepted_json(id, mn.m.state, mn.to, mn.m.encoding, mn.m.segments, mn.m.cost,
-                                 mn.m.scheduled_for);
-        location(rs, id);
-    } else if (rc == -EEXIST && hash) {
+        rs->body = accepted_json(w->id, w->mn.m.state, w->mn.to, w->mn.m.encoding, w->mn.m.segments,
+                                 w->mn.m.cost, w->mn.m.scheduled_for);
+        location(rs, w->id);
+    } else if (w->rc == -EEXIST && w->keyed) {
         /* Another request with this key committed first (another node of
          * the database: this one's are held in flight): answer as it did. */
-        if (!replay(rq, hash, rs))
-            in_flight(rq->idempotency_key, rs);
+        if (!replay(&w->rq, w->hash, rs))
+            in_flight(w->key, rs);
     } else {
-        insert_failed(rq, mn.m.cost, rc, &err, rs);
+        insert_failed(&w->rq, w->mn.m.cost, w->rc, &w->err, rs);
     }
-    api_msgnew_release(&mn);
+    api_msgnew_release(&w->mn);
+    json_decref(w->obj);
+    free(w);
+}
+
+/* Validates, then hands the insert to the writer and answers after its
+ * commit, without holding the HTTP thread (api_defer.h). */
+static void create(const struct api_request *rq, json_t *obj, const char *hash,
+                   struct api_response *rs)
+{
+    struct create_wait *w = xcalloc(1, sizeof(*w));
+    struct api_problem p;
+    if (api_msgnew_build(rq->cfg, rq->account_id, obj, api_now_ms(), &w->mn, &p) != 0) {
+        api_problem_respond(rs, &p);
+        free(w);
+        return;
+    }
+    w->rq = (struct api_request){.store = rq->store, .cfg = rq->cfg, .account_id = rq->account_id};
+    if (hash) {
+        snprintf(w->key, sizeof(w->key), "%s", rq->idempotency_key);
+        snprintf(w->hash, sizeof(w->hash), "%s", hash);
+        w->rq.idempotency_key = w->key;
+        w->keyed = true;
+        w->mn.m.idempotency_key = w->key;
+        w->mn.m.request_hash = w->hash;
+    }
+    w->obj = json_incref(obj);
+    w->d = api_defer(rs, create_finish, w);
+    int rc = store_message_submit(rq->store, &w->mn.m, false, &w->err, create_committed, w);
+    if (rc != 0) {
+        /* Refused before it was queued: answered now, through the same path. */
+        w->rc = rc;
+        api_deferred_ready(w->d);
+    }
 }
 
 void api_messages_create(const struct api_request *rq, struct api_response *rs)
@@ -286,7 +333,7 @@ void api_messages_create(const struct api_request *rq, struct api_response *rs)
         request_hash(obj, hash);
     if (!rq->idempotency_key || !replay(rq, hash, rs))
         create(rq, obj, rq->idempotency_key ? hash : NULL, rs);
-    json_decref(obj);
+    json_decref(obj); /* a deferred answer keeps its own reference */
 }
 
 /* --- POST /v1/messages/batch ----------------------------------------------------- */

@@ -165,8 +165,30 @@ static int dispatcher(struct buf *out, const struct dispatch_stats *ds)
     return rc;
 }
 
+/* The store writer's counters: commits, operations, and where its thread's
+ * time goes (a writer near 100 % busy is the pipeline's ceiling). */
+static int writer(struct buf *out, const struct store_stats *ss)
+{
+    int rc = counter(out, "relais_store_commits_total", "Transactions the store writer committed.",
+                     ss->commits);
+    if (rc == 0)
+        rc = counter(out, "relais_store_ops_total", "Write operations in those commits.", ss->ops);
+    if (rc == 0)
+        rc = header(out, "relais_store_writer_seconds_total", "counter",
+                    "The store writer thread's time: running operations, committing (fsync "
+                    "included), waiting for work.");
+    const struct {
+        const char *phase;
+        uint64_t ns;
+    } t[] = {{"ops", ss->ops_ns}, {"commit", ss->commit_ns}, {"idle", ss->idle_ns}};
+    for (size_t i = 0; rc == 0 && i < sizeof(t) / sizeof(t[0]); i++)
+        rc = buf_addf(out, "relais_store_writer_seconds_total{phase=\"%s\"} %.6f\n", t[i].phase,
+                      (double)t[i].ns / 1e9);
+    return rc;
+}
+
 int api_metrics_render(struct buf *out, const int64_t counts[MSG_STATE_COUNT],
-                       const struct dispatch_stats *ds)
+                       const struct dispatch_stats *ds, const struct store_stats *ss)
 {
     int rc = header(out, "relais_build_info", "gauge", "The running build (always 1).");
     if (rc == 0)
@@ -179,6 +201,8 @@ int api_metrics_render(struct buf *out, const int64_t counts[MSG_STATE_COUNT],
         rc = messages(out, counts);
     if (rc == 0 && ds)
         rc = dispatcher(out, ds);
+    if (rc == 0 && ss)
+        rc = writer(out, ss);
     return rc;
 }
 
@@ -194,8 +218,10 @@ void api_metrics_get(const struct api_request *rq, struct api_response *rs)
     }
     if (rq->dispatch)
         dispatch_stats_get(rq->dispatch, &ds);
+    struct store_stats ss;
+    store_stats_get(rq->store, &ss);
     buf_init(&b, METRICS_MAX);
-    if (api_metrics_render(&b, counts, rq->dispatch ? &ds : NULL) != 0) {
+    if (api_metrics_render(&b, counts, rq->dispatch ? &ds : NULL, &ss) != 0) {
         buf_release(&b);
         api_error(rs, 500, "internal", NULL, "the metrics exceed %zu bytes", METRICS_MAX);
         return;

@@ -14,16 +14,18 @@
  * relais_build_info are exposed). */
 
 struct dispatch_stats;
+struct store_stats;
 
 #define API_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* GET /metrics → 200 text/plain, or 503 JSON when the store cannot be read. */
 void api_metrics_get(const struct api_request *rq, struct api_response *rs);
 
-/* Appends the exposition to out: counts[] (borrowed) by state, and ds
- * (borrowed; NULL: no dispatcher). Returns 0 or RL_ETOOLONG (out's cap). */
+/* Appends the exposition to out: counts[] (borrowed) by state, ds
+ * (borrowed; NULL: no dispatcher) and ss (borrowed; NULL: no store writer
+ * counters). Returns 0 or RL_ETOOLONG (out's cap). */
 int api_metrics_render(struct buf *out, const int64_t counts[MSG_STATE_COUNT],
-                       const struct dispatch_stats *ds);
+                       const struct dispatch_stats *ds, const struct store_stats *ss);
 
 /* Appends v to out as a label value: backslash, double quote and newline
  * escaped (\\, \", \n). Returns 0 or RL_ETOOLONG. */

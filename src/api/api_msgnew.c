@@ -51,7 +51,7 @@ static int read_to(const struct api_config *cfg, const json_t *obj, struct api_m
      * them), a table lookup for the common French spellings instead of ~20 µs
      * of regular expressions, and French overseas numbers written nationally
      * (0692…) read as the French user means them. */
-    int rc = csvimport_phone(json_string_value(v), json_string_length(v), region, &pi, &err);
+    int rc = phone_parse_typed(json_string_value(v), json_string_length(v), region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", "to", "%s", err.msg);
     if (rc != 0)

@@ -36,7 +36,7 @@ static json_t *time_json(int64_t ms)
 
 /* --- reading the request ------------------------------------------------------------ */
 
-/* A number as the messages API reads "to" (csvimport_phone: French overseas
+/* A number as the messages API reads "to" (phone_parse_typed: French overseas
  * mobiles written nationally included): E.164 out. */
 static int read_number(const struct api_request *rq, const char *s, size_t len,
                        char out[STORE_CONSENT_PHONE_SIZE], struct api_problem *p)
@@ -44,7 +44,7 @@ static int read_number(const struct api_request *rq, const char *s, size_t len,
     struct phone_info pi;
     struct rl_err err = {0};
     const char *region = rq->cfg->default_region[0] ? rq->cfg->default_region : NULL;
-    int rc = csvimport_phone(s, len, region, &pi, &err);
+    int rc = phone_parse_typed(s, len, region, &pi, &err);
     if (rc == RL_EPHONE)
         return api_problem_set(p, 422, "invalid_phone", "number", "%s", err.msg);
     if (rc != 0)

@@ -4,10 +4,13 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api_config.h"
+#include "api/api_defer.h"
 #include "api/api_contacts.h"
 #include "api/api_messages.h"
 #include "api/router.h"
@@ -25,6 +28,11 @@ struct http_server {
     size_t max_body;
     size_t max_batch_body;
     uint16_t port;
+    /* Connections parked for a deferred answer: MHD_stop_daemon must not
+     * find one suspended, so the stop waits for them. */
+    pthread_mutex_t mu;
+    pthread_cond_t idle;
+    size_t parked;
 };
 
 /* One request in flight: its body, gathered up to the cap. */
@@ -33,8 +41,10 @@ struct request {
     size_t cap;      /* the body's limit: http.max_body, or api.max_batch_body for a batch */
     const char *key; /* the configuration key that sets cap, for the 413 */
     bool too_big;
-    struct api_import *import; /* a body streamed chunk by chunk (api_import_streams) */
-    struct api_msg_hold hold;  /* an Idempotency-Key in flight (api_messages_hold) */
+    struct api_import *import;     /* a body streamed chunk by chunk (api_import_streams) */
+    struct api_msg_hold hold;      /* an Idempotency-Key in flight (api_messages_hold) */
+    struct api_deferred *deferred; /* parked until its answer is ready */
+    struct MHD_Connection *conn;
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
@@ -125,6 +135,39 @@ static bool hold_begin(struct http_server *h, struct MHD_Connection *c, const ch
     return !rq.idempotency_key || api_messages_hold(&rq, &q->hold, rs);
 }
 
+/* --- deferred answers (api_defer.h) ------------------------------------------ */
+
+static void suspend_cb(void *ud)
+{
+    MHD_suspend_connection(ud);
+}
+
+static void resume_cb(void *ud)
+{
+    MHD_resume_connection(ud);
+}
+
+/* The connection waits for its answer without holding this thread; the
+ * answer's readiness resumes it and on_request is called again. */
+static void park(struct http_server *h, struct MHD_Connection *c, struct request *q,
+                 struct api_deferred *d)
+{
+    pthread_mutex_lock(&h->mu);
+    h->parked++;
+    pthread_mutex_unlock(&h->mu);
+    q->deferred = d;
+    q->conn = c;
+    api_deferred_park(d, suspend_cb, resume_cb, c);
+}
+
+static void unparked(struct http_server *h)
+{
+    pthread_mutex_lock(&h->mu);
+    if (--h->parked == 0)
+        pthread_cond_broadcast(&h->idle);
+    pthread_mutex_unlock(&h->mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req)
@@ -164,11 +207,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     struct api_response rs;
     memset(&rs, 0, sizeof(rs));
-    if (q->import) {
+    if (q->deferred) {
+        /* Woken: the answer is ready. */
+        struct api_deferred *d = q->deferred;
+        q->deferred = NULL;
+        api_deferred_finish(d, &rs);
+        unparked(h);
+    } else if (q->import) {
         api_import_finish(q->import, &rs);
         q->import = NULL;
     } else {
         dispatch(h, c, method, url, q, &rs);
+        if (rs.deferred) {
+            park(h, c, q, rs.deferred);
+            return MHD_YES;
+        }
     }
     /* Released before the answer leaves: a client that resends on reading
      * it finds the message committed, not the key still held. */
@@ -183,6 +236,17 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req,
     struct request *q = *req;
     (void)c, (void)why;
     if (q) {
+        if (q->deferred) {
+            /* Ended while parked (the daemon stopping): the write it waits
+             * for still completes; its answer goes nowhere. */
+            struct api_response rs;
+            memset(&rs, 0, sizeof(rs));
+            api_deferred_wait(q->deferred);
+            api_deferred_finish(q->deferred, &rs);
+            json_decref(rs.body);
+            free(rs.raw_owned);
+            unparked(h);
+        }
         api_messages_unhold(&h->cfg, &q->hold); /* a connection lost midway */
         api_import_abort(q->import);
         buf_release(&q->body);
@@ -226,14 +290,19 @@ int http_server_start(const struct http_opts *o, struct http_server **out, struc
     h->dispatch = o->dispatch;
     h->max_body = o->max_body ? o->max_body : (size_t)1 << 20;
     h->max_batch_body = o->max_batch_body ? o->max_batch_body : (size_t)16 << 20;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->idle, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-                     MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                     (family == AF_INET6 ? MHD_USE_IPv6 : 0);
     h->daemon = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
                                  o->threads ? o->threads : 2u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
     if (!h->daemon) {
         api_config_release(&h->cfg);
+        pthread_cond_destroy(&h->idle);
+        pthread_mutex_destroy(&h->mu);
         free(h);
         return rl_err_set(err, RL_EIO, "http.port", "cannot listen on %s port %u (in use?)",
                           o->listen, o->port);
@@ -253,7 +322,18 @@ void http_server_stop(struct http_server *h)
 {
     if (!h)
         return;
+    /* No new connection; the parked ones get their answers (the writer
+     * still runs) and leave before the daemon stops. */
+    MHD_socket ls = MHD_quiesce_daemon(h->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls); /* quiesce hands the listening socket over */
+    pthread_mutex_lock(&h->mu);
+    while (h->parked)
+        pthread_cond_wait(&h->idle, &h->mu);
+    pthread_mutex_unlock(&h->mu);
     MHD_stop_daemon(h->daemon);
     api_config_release(&h->cfg);
+    pthread_cond_destroy(&h->idle);
+    pthread_mutex_destroy(&h->mu);
     free(h);
 }

@@ -62,6 +62,9 @@ struct api_response {
     char allow[64];   /* the Allow header of a 405 */
     struct api_header headers[API_HEADERS_MAX];
     size_t nheaders;
+    /* Set by api_defer (api_defer.h): the answer comes later; the rest of
+     * the response is filled then. */
+    struct api_deferred *deferred;
 };
 
 typedef void (*api_handler)(const struct api_request *rq, struct api_response *rs);

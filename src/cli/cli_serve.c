@@ -73,6 +73,23 @@ static int wait_for_stop(void)
     return sig;
 }
 
+/* The receive journal: what a crash left in it is applied first, as the
+ * dispatcher would have applied it (acceptances, receipts, replies with their
+ * STOP), so that the messages it settles are not taken for stale below. */
+static int journal_start(struct store *store, struct consent *cons)
+{
+    struct rl_err err = {0};
+    struct dispatch_replay rp = {store, consent_dispatch_inbound, cons};
+    size_t n = 0;
+    if (store_journal_start(store, dispatch_replay, &rp, NULL, NULL, &n, &err) != 0) {
+        cli_fail("serve", "%s", err.msg);
+        return -1;
+    }
+    if (n)
+        log_warn("serve", "journal_replayed", "records=%zu", n);
+    return 0;
+}
+
 /* Messages a crash left in submitting go back to queued before any claim. */
 static int release_stale(struct store *store)
 {
@@ -159,9 +176,10 @@ static int run(struct cfg *c)
         store_close(store);
         return cli_fail("serve", "%s", err.msg);
     }
-    int rc = release_stale(store) != 0    ? cli_fail("serve", "cannot release stale messages")
-             : sync_routes(c, store) != 0 ? cli_fail("serve", "cannot store the routes")
-                                          : start_dispatch(c, store, &cons, &dsp);
+    int rc = journal_start(store, &cons) != 0 ? CLI_FAIL
+             : release_stale(store) != 0      ? cli_fail("serve", "cannot release stale messages")
+             : sync_routes(c, store) != 0     ? cli_fail("serve", "cannot store the routes")
+                                              : start_dispatch(c, store, &cons, &dsp);
     if (rc != 0) {
         consent_release(&cons);
         store_close(store);

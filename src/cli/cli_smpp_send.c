@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "phone/phone.h"
 #include "smpp/smpp_reasm.h"
+#include "smpp/smpp_receipt.h"
 #include "smpp/smpp_session.h"
 #include "text/sender.h"
 #include "core/banned.h"
@@ -54,6 +55,14 @@ struct send {
     int rc;
     unsigned nparts, answered;
     struct part_out parts[255];
+    /* Receipts that overtook their submit_sm_resp (the session reports them
+     * without a message): matched to a part when its id is known. */
+    struct early_receipt {
+        char key[SMPP_MESSAGE_ID_SIZE];
+        enum smpp_dlr_state state;
+        int err;
+    } overtook[16];
+    unsigned novertook;
 };
 
 static void usage(void)
@@ -254,6 +263,15 @@ static void on_accepted(void *ud, uint64_t ref, unsigned part, const char *id, u
     p->status = PART_ACCEPTED;
     p->attempts = attempts;
     snprintf(p->id, sizeof(p->id), "%s", id);
+    char key[SMPP_MESSAGE_ID_SIZE];
+    if (smpp_id_key(id, x->ro.id_mode, false, key) != 0)
+        snprintf(key, sizeof(key), "%s", id);
+    for (unsigned i = 0; i < x->novertook; i++) {
+        if (strcmp(x->overtook[i].key, key) == 0) {
+            p->dlr = x->overtook[i].state;
+            p->dlr_err = x->overtook[i].err;
+        }
+    }
     if (++x->answered == x->nparts && !x->wait)
         finish(x);
 }
@@ -281,6 +299,14 @@ static void on_receipt(void *ud, uint64_t ref, unsigned part, unsigned nparts,
 {
     struct send *x = ud;
     (void)nparts;
+    if (ref == 0 && x->novertook < sizeof(x->overtook) / sizeof(x->overtook[0])) {
+        struct early_receipt *e = &x->overtook[x->novertook++];
+        if (smpp_id_key(r->id, x->ro.id_mode, true, e->key) != 0)
+            snprintf(e->key, sizeof(e->key), "%s", r->id);
+        e->state = r->state;
+        e->err = r->err;
+        return;
+    }
     if (ref != MSG_REF)
         return;
     x->parts[part].dlr = r->state;

@@ -515,6 +515,7 @@ int dispatch_start(const struct dispatch_opts *o, struct dispatch **out, struct 
     dsp_flight_init(d, d->o.inflight_max);
     routes_init(d, o->cfg);
     handles_init(d);
+    store_journal_on_durable(d->store, dsp_on_durable, d);
     for (size_t i = 0; i < d->nroutes; i++)
         smpp_session_start(d->routes[i].s);
     log_info("dispatch", "started", "routes=%zu batch=%zu inflight_max=%zu validity_ms=%lld",
@@ -548,6 +549,7 @@ void dispatch_stop(struct dispatch *d)
     while (d->sh.pending > 0)
         pthread_cond_wait(&d->sh.cond, &d->sh.mu);
     pthread_mutex_unlock(&d->sh.mu);
+    store_journal_on_durable(d->store, NULL, NULL);
 }
 
 void dispatch_free(struct dispatch *d)

@@ -90,8 +90,24 @@ struct dispatch_stats {
     struct dispatch_route_stats routes[CFG_ROUTES_MAX];
 };
 
+/* What a replay of the receive journal needs (see store_journal_start):
+ * the store and the same inbound hook as the dispatcher's. */
+struct dispatch_replay {
+    struct store *store;
+    dispatch_inbound_fn *inbound; /* NULL: store_inbound_submit */
+    void *inbound_ud;
+};
+/* A store_replay_fn (ud: struct dispatch_replay): applies one record a
+ * crash left unapplied as the dispatcher would have, waiting for its commit.
+ * Call it through store_journal_start before store_release_stale_submitting:
+ * an acceptance in the journal settles its message, which is then not sent
+ * again. */
+int dispatch_replay(void *ud, const struct store_jrec *r);
+
 /* Builds the route table and one connector per [route NAME] of o->cfg, and
- * starts the dispatcher's thread. Returns 0 and *out (stop with
+ * starts the dispatcher's thread. The store's receive journal, when running,
+ * is used for every outcome and inbound message: their deliver_sm_resp go as
+ * soon as it holds them. Returns 0 and *out (stop with
  * dispatch_stop, then free with dispatch_free), RL_EINVAL (no store, no
  * route) or RL_ECONFIG (a bad prefix), err naming the route. Call
  * store_release_stale_submitting before. */

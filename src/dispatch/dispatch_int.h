@@ -55,6 +55,7 @@ struct dsp_shared {
      * when submitted; the writer commits them in that order, so done_gen is
      * the last committed and everything before it is durable too. */
     uint64_t submitted_gen, done_gen;
+    uint64_t durable_gen;   /* the receive journal holds everything up to it */
     uv_async_t *acks_async; /* woken at each commit, while acks_open */
     bool acks_open;
     struct dispatch_stats snap;
@@ -137,6 +138,8 @@ size_t dsp_unstored(struct dispatch *d);
 void dsp_outbox_release(struct dispatch *d);
 /* The loop's side of a commit: sends the deliver_sm_resp it made durable. */
 void dsp_on_commits(uv_async_t *a);
+/* The store's journal holds every record up to ticket (its thread). */
+void dsp_on_durable(void *ud, uint64_t ticket);
 /* Called by the loop once d->stopping and a route reported "stopped". */
 void dsp_maybe_finish(struct dispatch *d);
 

@@ -214,11 +214,29 @@ static void pending_cancel(struct dispatch *d, struct chunk *c)
     free(c);
 }
 
+/* The last ticket whose resps may go: committed by the writer, or held by
+ * the journal (which writes in ticket order, so everything before is too). */
+static uint64_t durable_upto(const struct dsp_shared *sh)
+{
+    return sh->durable_gen > sh->done_gen ? sh->durable_gen : sh->done_gen;
+}
+
+void dsp_on_durable(void *ud, uint64_t ticket)
+{
+    struct dispatch *d = ud;
+    pthread_mutex_lock(&d->sh.mu);
+    if (ticket > d->sh.durable_gen)
+        d->sh.durable_gen = ticket;
+    if (d->sh.acks_open)
+        uv_async_send(d->sh.acks_async);
+    pthread_mutex_unlock(&d->sh.mu);
+}
+
 void dsp_on_commits(uv_async_t *a)
 {
     struct dispatch *d = a->data;
     pthread_mutex_lock(&d->sh.mu);
-    uint64_t done = d->sh.done_gen;
+    uint64_t done = durable_upto(&d->sh);
     pthread_mutex_unlock(&d->sh.mu);
     for (size_t i = 0; i < d->nroutes; i++)
         smpp_session_acks_release(d->routes[i].s, done);
@@ -256,9 +274,11 @@ void dsp_outbox_flush(struct dispatch *d, bool force)
     while (sent < d->out_n) {
         size_t n = d->out_n - sent < OUTBOX_CHUNK ? d->out_n - sent : OUTBOX_CHUNK;
         struct chunk *c = pending_add(d, at_risk(d->out + sent, n));
-        int rc = store_outcomes_try_submit(d->store, d->out + sent, n, outcomes_done, c);
+        int rc = store_outcomes_submit_journaled(d->store, d->out + sent, n, c->gen, true,
+                                                 outcomes_done, c);
         if (rc == -EBUSY && (force || d->out_n > OUTBOX_SOFT))
-            rc = store_outcomes_submit(d->store, d->out + sent, n, outcomes_done, c);
+            rc = store_outcomes_submit_journaled(d->store, d->out + sent, n, c->gen, false,
+                                                 outcomes_done, c);
         if (rc != 0) {
             pending_cancel(d, c);
             if (rc != -EBUSY)
@@ -537,8 +557,10 @@ static void on_inbound(void *ud, const struct smpp_mo *mo)
                                .from = mo->source_addr,
                                .to = mo->destination_addr,
                                .text = mo->text ? mo->text : "",
-                               .parts = (int)mo->received};
+                               .parts = (int)mo->received,
+                               .journal = true};
     struct chunk *c = pending_add(d, 0);
+    in.ticket = c->gen;
     /* Blocking when the writer's queue is full holds the deliver_sm_resp
      * back: the SMSC keeps the message rather than us losing it. */
     int rc = d->o.inbound ? d->o.inbound(d->o.inbound_ud, &in, inbound_done, c)
@@ -562,7 +584,7 @@ static uint64_t on_ack_barrier(void *ud)
     struct dispatch *d = r->d;
     dsp_outbox_flush(d, true);
     pthread_mutex_lock(&d->sh.mu);
-    uint64_t ticket = d->sh.submitted_gen, done = d->sh.done_gen;
+    uint64_t ticket = d->sh.submitted_gen, done = durable_upto(&d->sh);
     pthread_mutex_unlock(&d->sh.mu);
     return done >= ticket ? 0 : ticket;
 }
@@ -577,3 +599,51 @@ const struct smpp_session_cbs dsp_session_cbs = {
     .on_ack_barrier = on_ack_barrier,
     .on_throttled = on_throttled,
 };
+
+/* --- replaying the receive journal ------------------------------------------------ */
+
+struct replay_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool done;
+    int rc;
+};
+
+static void replay_done(void *ctx, const struct store_result *r)
+{
+    struct replay_wait *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    w->rc = r->rc;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* An outcome that no longer applies (its message moved on) fails alone, as it
+ * would have then; only a store that cannot write stops the replay. */
+int dispatch_replay(void *ud, const struct store_jrec *r)
+{
+    const struct dispatch_replay *rp = ud;
+    struct rl_err err = {0};
+    if (r->kind == STORE_JREC_OUTCOMES) {
+        struct store_result res = {0};
+        int rc = store_outcomes_record_seq(rp->store, r->o, r->n, r->seq, &res, &err);
+        if (rc != 0 && res.failed == 0)
+            return rc;
+        if (res.failed)
+            log_info("dispatch", "replay_outcomes_skipped", "seq=%llu failed=%zu first=\"%s\"",
+                     (unsigned long long)r->seq, res.failed, err.msg);
+        return 0;
+    }
+    struct replay_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0};
+    int rc = rp->inbound ? rp->inbound(rp->inbound_ud, r->in, replay_done, &w)
+                         : store_inbound_submit(rp->store, r->in, false, replay_done, &w);
+    if (rc == 0) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cond, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        rc = w.rc == RL_EIO ? RL_EIO : 0;
+    }
+    return rc;
+}

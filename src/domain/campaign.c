@@ -541,7 +541,7 @@ static int test_one(const struct campaign_env *env, const struct campaign_spec *
     struct rl_err e = {0};
     char field[16];
     snprintf(field, sizeof(field), "numbers[%zu]", i);
-    if (csvimport_phone(typed, strlen(typed), env->region[0] ? env->region : NULL, &pi, &e) != 0)
+    if (phone_parse_typed(typed, strlen(typed), env->region[0] ? env->region : NULL, &pi, &e) != 0)
         return rl_err_set(err, RL_EPHONE, field, "%s", e.msg);
     snprintf(t->to[i], sizeof(t->to[i]), "%s", pi.e164);
     struct store_contact ct;

@@ -635,9 +635,9 @@ static int run_numbers(struct campaign_run *r, struct cand *c)
             struct phone_info pi;
             c[i] = (struct cand){.ex = -1};
             memset(&contacts[i], 0, sizeof(contacts[i]));
-            /* The API's parse (csvimport_phone): 0692… is La Réunion's mobile. */
-            if (csvimport_phone(typed, strlen(typed), r->env->region[0] ? r->env->region : NULL,
-                                &pi, NULL) != 0) {
+            /* The API's parse (phone_parse_typed): 0692… is La Réunion's mobile. */
+            if (phone_parse_typed(typed, strlen(typed), r->env->region[0] ? r->env->region : NULL,
+                                  &pi, NULL) != 0) {
                 exclude(r, &c[i], CAMPAIGN_EX_INVALID);
                 continue;
             }

@@ -67,7 +67,7 @@
  *    line break in a quoted name, become one space);
  *  - custom fields at most STORE_CONTACT_FIELDS_MAX bytes as JSON;
  *  - an opt-out cell that says yes or no (see above);
- *  - a phone number: csvimport_phone() with the import's default region.
+ *  - a phone number: phone_parse_typed() with the import's default region.
  * A valid row whose e-mail or language does not pass contact_email_check or
  * contact_language_norm is kept without it (email_dropped/language_dropped):
  * the number is what the import is for. A row whose fields are all empty
@@ -193,17 +193,6 @@ const char *csvimport_encoding(const struct csvimport *imp);
  * plus "invalid_total" when more invalid rows were found than listed. */
 json_t *csvimport_report_json(const struct csvimport_report *r);
 
-/* The phone check every row goes through, same contract as
- * phone_parse_with_overseas (which it calls), with a fast path for the common
- * case: a French number written "06 12 34 56 78", "01.23.45.67.89",
- * "0612345678", "612345678", "33612345678", "0033 6..." (default region FR)
- * or "+33 6 12 34 56 78" (FR or no default), with single spaces, dots or
- * dashes between digits. libphonenumber takes about 20 µs a number, most of a
- * 1,000,000-row import; the fast path answers from a table of the 3-digit
- * starts of French national numbers that libphonenumber itself fills once per
- * process (about 0.2 s), and its answers are the library's (the tests compare
- * every 4-digit start, every 5-digit one for 06 and 07, and every spelling). */
-int csvimport_phone(const char *s, size_t len, const char *region, struct phone_info *out,
-                    struct rl_err *err);
+/* The phone check every row goes through: phone_parse_typed (phone.h). */
 
 #endif

@@ -90,6 +90,16 @@ int phone_parse(const char *input, size_t len, const char *default_region, struc
 int phone_parse_with_overseas(const char *input, size_t len, const char *default_region,
                               struct phone_info *out, struct rl_err *err);
 
+/* phone_parse_with_overseas, answered without libphonenumber's regular
+ * expressions for the common case: a French number written "06 12 34 56 78",
+ * "01.23.45.67.89", "0612345678", "612345678", "33612345678", "0033 6..."
+ * (default region FR) or "+33 6 12 34 56 78" (FR or no default), with single
+ * spaces, dots or dashes between digits; byte for byte the same results
+ * (phone_typed.c says how). Every number a user types or a file holds goes
+ * through it. Same contract as phone_parse_with_overseas. */
+int phone_parse_typed(const char *input, size_t len, const char *default_region,
+                      struct phone_info *out, struct rl_err *err);
+
 /* Returns the static name of t: "mobile", "fixed_line", "fixed_line_or_mobile",
  * "toll_free", "premium_rate", "shared_cost", "voip", "personal_number",
  * "pager", "uan", "voicemail", "unknown" (also for values outside the enum). */

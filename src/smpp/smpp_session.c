@@ -678,7 +678,7 @@ void smpp_session_get_stats(const struct smpp_session *s, struct smpp_session_st
     out->window_used = (uint32_t)s->window.n;
     out->queued = s->queue.n;
     out->tracked = s->nmsgs;
-    out->held = s->nheld;
+    out->held = smpp_keyset_count(&s->early);
 }
 
 bool smpp_session_is_up(const struct smpp_session *s)

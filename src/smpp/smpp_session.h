@@ -61,7 +61,10 @@ struct smpp_route_opts {
      * receipts come unmatched, msg_ref 0); with none such, submit says -EAGAIN. */
     size_t track_max;
     uint64_t receipt_wait_ms; /* after which a part without a final receipt is unknown */
-    size_t held_max;          /* receipts seen before their submit_sm_resp */
+    /* Receipts seen before their submit_sm_resp (reported at once, msg_ref 0)
+     * are remembered, at most held_max for held_ms, so that the part accepted
+     * later is finished without waiting for another receipt. */
+    size_t held_max;
     uint64_t held_ms;
     uint64_t mo_timeout_ms;   /* for the missing parts of an inbound message */
     uint64_t stop_timeout_ms; /* smpp_session_stop's wait for responses */
@@ -118,8 +121,10 @@ struct smpp_session_cbs {
     void (*on_failed)(void *ud, uint64_t msg_ref, unsigned part, uint32_t status,
                       enum smpp_fail_kind kind);
     /* The first receipt of each state for a part; none after a final one. A
-     * receipt matching no part known here (sent before a restart, or held past
-     * held_ms) comes with msg_ref 0 and part 0: look its r->id up elsewhere. */
+     * receipt matching no part known here (sent before a restart, forgotten
+     * past track_max, or ahead of its own submit_sm_resp) comes at once with
+     * msg_ref 0 and part 0: look its r->id up elsewhere, or keep it until
+     * that id is known (on_accepted follows for one that came early). */
     void (*on_receipt)(void *ud, uint64_t msg_ref, unsigned part, unsigned nparts,
                        const struct smpp_receipt *r);
     /* Every part has an outcome; the session forgets the message after this. */
@@ -157,10 +162,11 @@ struct smpp_session_stats {
     uint32_t window_used;
     size_t queued;      /* parts waiting */
     size_t tracked;     /* messages not done */
-    size_t held;        /* receipts waiting for their submit_sm_resp */
+    size_t held;        /* receipts that came before their submit_sm_resp, kept */
     uint64_t submitted; /* submit_sm sent, resubmissions included */
     uint64_t accepted, failed, throttled, resubmitted, timeouts;
     uint64_t reconnects, receipts, receipts_unmatched, receipts_duplicate, inbound;
+    uint64_t forgotten; /* messages dropped from tracking at track_max before their receipts */
     struct hist resp_latency;    /* submit_sm sent → its submit_sm_resp, any status */
     struct hist receipt_latency; /* the accepted submit_sm sent → its final receipt */
 };

@@ -5,6 +5,7 @@
  * (receipts, inbound messages). */
 
 #include "smpp/smpp_conn.h"
+#include "smpp/smpp_keyset.h"
 #include "smpp/smpp_rate.h"
 #include "smpp/smpp_session.h"
 
@@ -91,12 +92,6 @@ struct held_ack {
 };
 #define ACK_UNASKED UINT64_MAX
 
-struct held {
-    char key[SMPP_MESSAGE_ID_SIZE];
-    uint64_t at_ms;
-    struct smpp_receipt r;
-};
-
 struct smpp_reasm;
 
 struct smpp_session {
@@ -121,10 +116,9 @@ struct smpp_session {
     size_t id_mask, id_count;
     struct msg *msgs_head, *msgs_tail;
     size_t nmsgs;
-    struct held *held;
-    size_t nheld;
-    char (*recent)[SMPP_MESSAGE_ID_SIZE]; /* keys of finished parts: duplicates */
-    size_t recent_cap, recent_pos;
+    bool tracking_full;        /* at track_max and forgetting, until below 90 % */
+    struct smpp_keyset early;  /* receipts that overtook their resp: key -> dlr state */
+    struct smpp_keyset recent; /* keys of finished parts: duplicates */
     struct smpp_rate rate;
     struct smpp_backoff throttle;
     uint64_t paused_until_ms;
@@ -162,11 +156,12 @@ void rx_init(struct smpp_session *s);
 void rx_release(struct smpp_session *s);
 /* A deliver_sm or data_sm on link l: receipt or inbound message; answers it. */
 void rx_on_deliver(struct link *l, const struct smpp_pdu *p);
-/* A part was accepted with this key: applies the receipts held for it. */
-void rx_match_held(struct smpp_session *s, const char *key);
+/* Part p was just accepted under p->key: finishes it if its receipt came
+ * first (that receipt was reported then, with msg_ref 0). May free p. */
+void rx_match_early(struct smpp_session *s, struct part *p);
 /* A finished part's key, so that a late duplicate receipt is recognised. */
 void rx_remember(struct smpp_session *s, const char *key);
-/* Expires held receipts and inbound parts. */
+/* Forgets early receipts past held_ms; expires inbound parts. */
 void rx_sweep(struct smpp_session *s, uint64_t now);
 /* The id key of a message_id, or the id as written when it is not a number. */
 void rx_key(const struct smpp_session *s, const char *id, bool is_receipt,

@@ -1,5 +1,6 @@
-/* The receiving half of a session: delivery receipts matched to parts (held
- * when they overtake their submit_sm_resp, ignored when repeated), inbound
+/* The receiving half of a session: delivery receipts matched to parts
+ * (reported at once when they overtake their submit_sm_resp, ignored when
+ * repeated), inbound
  * messages through smpp_reasm. Every deliver_sm is answered after the
  * callbacks return, so that a caller that stores first acknowledges only what
  * it has kept. */
@@ -13,22 +14,21 @@
 #include "smpp/smpp_session_int.h"
 #include "core/banned.h"
 
-#define RECENT_KEYS 1024
+#define RECENT_KEYS 4096
 
 void rx_init(struct smpp_session *s)
 {
     struct smpp_reasm_opts ro = {.timeout_ms = s->o.mo_timeout_ms};
     s->reasm = smpp_reasm_new(&ro);
-    s->held = xcalloc(s->o.held_max ? s->o.held_max : 1, sizeof(*s->held));
-    s->recent_cap = RECENT_KEYS;
-    s->recent = xcalloc(s->recent_cap, sizeof(*s->recent));
+    smpp_keyset_init(&s->early, s->o.held_max ? s->o.held_max : 1);
+    smpp_keyset_init(&s->recent, RECENT_KEYS);
 }
 
 void rx_release(struct smpp_session *s)
 {
     smpp_reasm_free(s->reasm);
-    free(s->held);
-    free(s->recent);
+    smpp_keyset_release(&s->early);
+    smpp_keyset_release(&s->recent);
 }
 
 void rx_key(const struct smpp_session *s, const char *id, bool is_receipt,
@@ -41,17 +41,7 @@ void rx_key(const struct smpp_session *s, const char *id, bool is_receipt,
 
 void rx_remember(struct smpp_session *s, const char *key)
 {
-    snprintf(s->recent[s->recent_pos], SMPP_MESSAGE_ID_SIZE, "%s", key);
-    s->recent_pos = (s->recent_pos + 1) % s->recent_cap;
-}
-
-static bool recently_done(const struct smpp_session *s, const char *key)
-{
-    for (size_t i = 0; i < s->recent_cap; i++) {
-        if (s->recent[i][0] && strcmp(s->recent[i], key) == 0)
-            return true;
-    }
-    return false;
+    smpp_keyset_add(&s->recent, key, 0, 0);
 }
 
 static enum part_outcome outcome(enum smpp_dlr_state st)
@@ -87,55 +77,33 @@ static void apply(struct smpp_session *s, struct part *p, const struct smpp_rece
         session_part_final(s, p, outcome(r->state));
 }
 
-static void unmatched(struct smpp_session *s, const struct smpp_receipt *r)
+/* A receipt for no part this session knows: one that overtook its
+ * submit_sm_resp, or one for a message sent before a restart or forgotten
+ * for room. It goes to the caller at once, with msg_ref 0, so that it is
+ * stored before its deliver_sm_resp leaves (the store keeps it until the
+ * part's id is known); its state is also kept a while, so that a part
+ * accepted later under that id is finished here without a second report.
+ * Debug, not info: under load most receipts may come this way. */
+static void unmatched(struct smpp_session *s, const char *key, const struct smpp_receipt *r)
 {
     s->st.receipts_unmatched++;
-    log_info("smpp", "receipt_unmatched", "route=%s id=%s state=%s", s->o.name, r->id,
-             smpp_dlr_state_name(r->state));
+    log_debug("smpp", "receipt_unmatched", "route=%s id=%s state=%s", s->o.name, r->id,
+              smpp_dlr_state_name(r->state));
+    smpp_keyset_add(&s->early, key, (uint8_t)r->state, session_now(s));
     if (s->cbs.on_receipt)
         s->cbs.on_receipt(s->ud, 0, 0, 0, r);
 }
 
-static void held_drop(struct smpp_session *s, size_t i)
+void rx_match_early(struct smpp_session *s, struct part *p)
 {
-    memmove(&s->held[i], &s->held[i + 1], (s->nheld - i - 1) * sizeof(*s->held));
-    s->nheld--;
-}
-
-static void hold(struct smpp_session *s, const char *key, const struct smpp_receipt *r)
-{
-    if (s->nheld == s->o.held_max || s->o.held_max == 0) {
-        if (s->nheld == 0) {
-            unmatched(s, r);
-            return;
-        }
-        struct smpp_receipt old = s->held[0].r;
-        held_drop(s, 0);
-        unmatched(s, &old);
-    }
-    struct held *h = &s->held[s->nheld++];
-    snprintf(h->key, sizeof(h->key), "%s", key);
-    h->at_ms = session_now(s);
-    h->r = *r;
-    log_debug("smpp", "receipt_held", "route=%s id=%s held=%zu", s->o.name, r->id, s->nheld);
-}
-
-void rx_match_held(struct smpp_session *s, const char *key)
-{
-    size_t i = 0;
-    while (i < s->nheld) {
-        if (strcmp(s->held[i].key, key) != 0) {
-            i++;
-            continue;
-        }
-        struct smpp_receipt r = s->held[i].r;
-        held_drop(s, i);
-        struct part *p = session_id_find(s, key);
-        if (p)
-            apply(s, p, &r);
-        else
-            s->st.receipts_duplicate++;
-    }
+    const struct smpp_keyset_entry *e = smpp_keyset_find(&s->early, p->key);
+    if (!e)
+        return;
+    enum smpp_dlr_state st = (enum smpp_dlr_state)e->value;
+    smpp_keyset_remove(&s->early, p->key);
+    p->dlr = (uint8_t)st;
+    if (smpp_dlr_state_final(st))
+        session_part_final(s, p, outcome(st));
 }
 
 static void on_receipt_pdu(struct smpp_session *s, const struct smpp_pdu *p)
@@ -153,10 +121,10 @@ static void on_receipt_pdu(struct smpp_session *s, const struct smpp_pdu *p)
     struct part *pt = session_id_find(s, key);
     if (pt)
         apply(s, pt, &r);
-    else if (recently_done(s, key))
+    else if (smpp_keyset_find(&s->recent, key))
         s->st.receipts_duplicate++;
     else
-        hold(s, key, &r);
+        unmatched(s, key, &r);
 }
 
 static void inbound(struct smpp_session *s, struct smpp_mo *mo)
@@ -267,10 +235,7 @@ void rx_on_deliver(struct link *l, const struct smpp_pdu *p)
 
 void rx_sweep(struct smpp_session *s, uint64_t now)
 {
-    while (s->nheld && s->held[0].at_ms + s->o.held_ms <= now) {
-        struct smpp_receipt r = s->held[0].r;
-        held_drop(s, 0);
-        unmatched(s, &r);
-    }
+    if (now > s->o.held_ms)
+        smpp_keyset_expire(&s->early, now - s->o.held_ms);
     drain_reasm(s, now);
 }

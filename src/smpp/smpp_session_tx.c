@@ -313,12 +313,27 @@ static struct msg *msg_from_split(const struct seg_msg *sm, enum smpp_long_mode 
  * of which is answered; its later receipts come unmatched (msg_ref 0). */
 static bool make_room(struct smpp_session *s)
 {
-    if (s->nmsgs < s->o.track_max)
+    if (s->nmsgs < s->o.track_max) {
+        /* One line when a full episode starts and one when it ends (below
+         * 90 %, so that a table hovering at the cap does not flap), not one
+         * per message: under a burst every submit forgets one. */
+        if (s->tracking_full && s->nmsgs < s->o.track_max / 10 * 9) {
+            s->tracking_full = false;
+            log_info("smpp", "receipt_tracking_ok", "route=%s tracked=%zu forgotten=%llu",
+                     s->o.name, s->nmsgs, (unsigned long long)s->st.forgotten);
+        }
         return true;
+    }
     for (struct msg *m = s->msgs_head; m; m = m->next) {
         if (m->nanswered == m->nparts) {
-            log_warn("smpp", "receipt_tracking_full", "route=%s ref=%llu track_max=%zu", s->o.name,
-                     (unsigned long long)m->ref, s->o.track_max);
+            if (!s->tracking_full) {
+                s->tracking_full = true;
+                log_warn("smpp", "receipt_tracking_full",
+                         "route=%s track_max=%zu: the oldest answered messages are forgotten, "
+                         "their receipts matched by the store",
+                         s->o.name, s->o.track_max);
+            }
+            s->st.forgotten++;
             msg_forget(s, m, false);
             return true;
         }
@@ -488,9 +503,7 @@ static void accepted(struct smpp_session *s, struct part *p, const char *message
     }
     p->st = PART_ACCEPTED;
     id_insert(s, p);
-    char key[SMPP_MESSAGE_ID_SIZE];
-    memcpy(key, p->key, sizeof(key)); /* p may be freed by a held final receipt */
-    rx_match_held(s, key);
+    rx_match_early(s, p);
 }
 
 void tx_on_resp(struct smpp_session *s, uint32_t seq, uint32_t status, const char *message_id)

@@ -382,7 +382,7 @@ static enum verdict check_number(struct smpp_sim *s, const struct smpp_pdu *p)
     else if (p->dest_addr_ton == 0 || p->dest_addr_ton == 2)
         n = snprintf(in, sizeof(in), "%s", p->destination_addr);
     enum verdict v = NUM_INVALID;
-    if (n > 0 && (size_t)n < sizeof(in) && phone_parse(in, (size_t)n, "FR", &pi, NULL) == 0)
+    if (n > 0 && (size_t)n < sizeof(in) && phone_parse_typed(in, (size_t)n, "FR", &pi, NULL) == 0)
         v = phone_is_mobile_type(pi.type) ? NUM_MOBILE : NUM_NOT_MOBILE;
     key.verdict = (uint8_t)v;
     *slot = key;

@@ -58,6 +58,9 @@ struct store_stats {
     uint64_t commits;
     uint64_t ops;
     uint64_t max_batch;
+    /* The writer thread's time, in ns: running operations, in COMMIT (the
+     * fsync under FULL), and waiting for work. */
+    uint64_t ops_ns, commit_ns, idle_ns;
 };
 void store_stats_get(struct store *s, struct store_stats *out);
 
@@ -327,6 +330,14 @@ struct store_result {
  * store's synchronous writes (it would wait on itself). */
 typedef void (*store_done_fn)(void *ctx, const struct store_result *r);
 
+/* store_message_insert without waiting for the commit: copies m and queues
+ * it (waiting only for room in the writer's queue); after the commit,
+ * done(ctx, r) runs on the writer's thread with r->rc and r->id, *err_out
+ * (caller-owned, may be NULL, valid until done) naming a refusal. A message
+ * refused before it is queued (RL_EINVAL) returns at once, done not called. */
+int store_message_submit(struct store *s, const struct store_msg_new *m, bool allow_negative,
+                         struct rl_err *err_out, store_done_fn done, void *ctx);
+
 /* Records outcomes[0..n) in one operation, each in its own savepoint: one that
  * does not apply (unknown message, wrong state) fails alone, counted in
  * r->failed. A receipt whose operator id is not known yet is kept and applied
@@ -343,6 +354,63 @@ int store_outcomes_submit(struct store *s, const struct store_outcome *o, size_t
 int store_outcomes_try_submit(struct store *s, const struct store_outcome *o, size_t n,
                               store_done_fn done, void *ctx);
 
+/* --- the receive journal -------------------------------------------------------------- */
+
+/* What is acknowledged to an SMSC (receipts and inbound messages, with the
+ * outcomes that travel with them) must be durable first; waiting for the
+ * writer's commit makes that acknowledgement wait behind whatever else the
+ * commit holds (a 10,000-message batch), and an SMSC's window of
+ * unacknowledged deliver_sm is small. So those writes go to a journal first:
+ * append-only files in <store.path>.journal/, written and fsynced in groups
+ * by a thread of their own, then to the writer as usual. durable_fn says
+ * when the journal holds them; the writer's commit, which also records the
+ * last journal record it applied (journal_state), lets the journal drop its
+ * files. After a crash, the records beyond that mark are applied again, in
+ * order, before anything else: none is lost, none applied twice. */
+
+/* Called on the journal's thread once every record submitted with a ticket
+ * up to `ticket` (tickets never decrease) is durable. */
+typedef void (*store_durable_fn)(void *ud, uint64_t ticket);
+
+enum store_jrec_kind { STORE_JREC_OUTCOMES = 1, STORE_JREC_INBOUND = 2 };
+
+/* A journal record being replayed; everything in it is borrowed for the call. */
+struct store_jrec {
+    uint64_t seq;
+    enum store_jrec_kind kind;
+    const struct store_outcome *o; /* OUTCOMES: o[0..n) */
+    size_t n;
+    const struct store_inbound *in; /* INBOUND, with jseq = seq */
+};
+/* Applies r synchronously, passing r->seq on (store_outcomes_record_seq, or
+ * an inbound write with in->jseq); returns 0 or a negative code, which stops
+ * the start. */
+typedef int (*store_replay_fn)(void *ud, const struct store_jrec *r);
+
+/* Replays what a crash left in the journal (through replay), then starts it.
+ * *replayed (may be NULL) gets how many records were applied. The journaled
+ * submits below come from one thread only. Returns 0, or RL_EIO (the
+ * directory, a file, or a replayed record failed) with err set. */
+int store_journal_start(struct store *s, store_replay_fn replay, void *replay_ud,
+                        store_durable_fn durable, void *durable_ud, size_t *replayed,
+                        struct rl_err *err);
+/* Sets (or with NULL, clears) the function told when records are durable;
+ * after it returns, the old one is not called any more. */
+void store_journal_on_durable(struct store *s, store_durable_fn durable, void *ud);
+/* Waits for the journal's writes, stops its thread and calls durable no more;
+ * files whose every record the writer applied are removed. Idempotent; also
+ * done by store_close. */
+void store_journal_stop(struct store *s);
+
+/* store_outcomes_submit / _try_submit through the journal when it runs (else
+ * exactly those): durable_fn will report ticket. */
+int store_outcomes_submit_journaled(struct store *s, const struct store_outcome *o, size_t n,
+                                    uint64_t ticket, bool try_only, store_done_fn done, void *ctx);
+/* store_outcomes_record for a replayed record: the commit also marks seq
+ * applied. */
+int store_outcomes_record_seq(struct store *s, const struct store_outcome *o, size_t n,
+                              uint64_t seq, struct store_result *r, struct rl_err *err);
+
 /* Finds the part the operator knows as (route, operator_id) — the latest if
  * the id was recycled — or RL_ENOTFOUND. */
 int store_part_find(struct store *s, const char *route, const char *operator_id,
@@ -357,6 +425,11 @@ struct store_inbound {
     const char *text;
     int parts;  /* how many SMS parts it was reassembled from */
     int64_t at; /* 0: now */
+    /* Through the receive journal (see store_journal_start): journal set, it
+     * is journaled first and durable_fn gets ticket once it is; jseq set, it
+     * is a journal record being replayed. Both 0 for a plain write. */
+    bool journal;
+    uint64_t ticket, jseq;
 };
 
 /* Stores an inbound message; returns after its commit (acknowledge the SMSC

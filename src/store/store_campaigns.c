@@ -411,10 +411,14 @@ static int insert_one(struct store_conn *c, int64_t campaign, const struct store
         sqlite3_bind_int64(st, 13, m->validity_until);
     else
         sqlite3_bind_null(st, 13);
+    const char *reason = m->reason ? m->reason : "campaign";
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(st, 14, store_history_line(line, sizeof(line), now, m->state, reason, NULL),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "message", "cannot insert message");
-    return store_event_add(c, sqlite3_last_insert_rowid(c->db), now, m->state,
-                           m->reason ? m->reason : "campaign", NULL, err);
+    return 0;
 }
 
 static int run_batch(struct store_conn *c, struct store_op *op)

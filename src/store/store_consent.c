@@ -481,10 +481,16 @@ static int queue_reply(struct store_conn *c, struct inbound_kw *a, int64_t now, 
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_text(st, 13, meta, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, now);
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(
+        st, 17,
+        store_history_line(line, sizeof(line), now, MSG_STATE_QUEUED, "consent_reply", detail), -1,
+        SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, "consent_reply", -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "reply", "cannot queue the confirmation");
     a->res.reply_id = sqlite3_last_insert_rowid(c->db);
-    return store_event_add(c, a->res.reply_id, now, MSG_STATE_QUEUED, "consent_reply", detail, err);
+    return 0;
 }
 
 /* The consent half of the operation, inside its own savepoint. */
@@ -630,7 +636,7 @@ int store_inbound_consent_submit(struct store *s, const struct store_inbound *in
     op->free_arg = kw_free;
     op->done = kw_done;
     op->ctx = a;
-    return store_writer_submit(s, op, false);
+    return store_inbound_op_submit(s, op, in, false);
 }
 
 /* --- settings and the link key ------------------------------------------------------------ */

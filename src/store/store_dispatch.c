@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/mem.h"
 #include "core/banned.h"
@@ -30,24 +31,20 @@ static int run_claim(struct store_conn *c, struct store_op *op)
 {
     struct claim *a = op->arg;
     int rc = 0;
+    /* The history line up to the attempt number, which the UPDATE adds. */
+    char line[64];
+    snprintf(line, sizeof(line), "%lld\tsubmitting\tclaimed\tattempt=", (long long)a->now);
     for (size_t k = 0; k < 3 && a->n < a->limit; k++) {
         sqlite3_stmt *st = store_stmt(c, STORE_ST_CLAIM);
         sqlite3_bind_text(st, 1, claim_states[k], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (int64_t)(a->limit - a->n));
         sqlite3_bind_int64(st, 3, a->now);
+        sqlite3_bind_text(st, 4, line, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW && a->n < a->limit)
             store_row_message(st, &a->out[a->n++]);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
             return store_db_err(c, &op->err, "claim", "cannot claim messages");
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        char detail[32];
-        snprintf(detail, sizeof(detail), "attempt=%d", a->out[i].attempts);
-        rc = store_event_add(c, a->out[i].id, a->now, MSG_STATE_SUBMITTING, "claimed", detail,
-                             &op->err);
-        if (rc != 0)
-            return rc;
     }
     return 0;
 }
@@ -78,25 +75,22 @@ struct stale {
 static int run_stale(struct store_conn *c, struct store_op *op)
 {
     const struct stale *a = op->arg;
+    char line[STORE_HISTORY_LINE_MAX];
     sqlite3_stmt *st = store_stmt(c, STORE_ST_STALE);
     sqlite3_bind_int64(st, 1, a->now);
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
+    sqlite3_bind_text(st, 2,
+                      store_history_line(line, sizeof(line), a->now, MSG_STATE_QUEUED,
+                                         "possible_duplicate",
+                                         "was submitting when relais stopped; the SMSC may have "
+                                         "it already"),
+                      -1, SQLITE_STATIC);
+    size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap)
-            ids = xrealloc(ids, (cap = cap ? cap * 2 : 64) * sizeof(*ids));
-        ids[n++] = sqlite3_column_int64(st, 0);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        n++;
     sqlite3_reset(st);
-    rc = rc == SQLITE_DONE ? 0 : store_db_err(c, &op->err, "store", "cannot release messages");
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = store_event_add(c, ids[i], a->now, MSG_STATE_QUEUED, "possible_duplicate",
-                             "was submitting when relais stopped; the SMSC may have it already",
-                             &op->err);
-    free(ids);
     op->res.id = (int64_t)n;
-    return rc;
+    return rc == SQLITE_DONE ? 0 : store_db_err(c, &op->err, "store", "cannot release messages");
 }
 
 int store_release_stale_submitting(struct store *s, int64_t now, size_t *released,
@@ -128,16 +122,20 @@ static int msg_state(struct store_conn *c, int64_t id, enum msg_state *state, st
                : store_db_err(c, err, "message_id", "cannot read message");
 }
 
-static int set_state(struct store_conn *c, int64_t id, enum msg_state state, int64_t at,
-                     const char *reason, const char *detail, struct rl_err *err)
+int store_state_set(struct store_conn *c, int64_t id, enum msg_state state, int64_t at,
+                    const char *reason, const char *detail, struct rl_err *err)
 {
+    char line[STORE_HISTORY_LINE_MAX];
     sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_SET_STATE);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, msg_state_name(state), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_text(st, 4, store_history_line(line, sizeof(line), at, state, reason, detail), -1,
+                      SQLITE_STATIC);
+    store_bind_text(st, 5, reason);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "state", "cannot change state");
-    return store_event_add(c, id, at, state, reason, detail, err);
+    return 0;
 }
 
 /* The message's state from its parts' once every part has a final receipt:
@@ -185,7 +183,7 @@ static int part_receipt(struct store_conn *c, int64_t id, int part, const char *
         return rc;
     char detail[96];
     snprintf(detail, sizeof(detail), "part=%d err=%s", part, o->error ? o->error : "");
-    return set_state(c, id, verdict, at, o->reason ? o->reason : "receipt", detail, err);
+    return store_state_set(c, id, verdict, at, o->reason ? o->reason : "receipt", detail, err);
 }
 
 static int receipt_insert(struct store_conn *c, const struct store_outcome *o, int64_t id,
@@ -213,26 +211,27 @@ static int message_verdict(struct store_conn *c, const struct store_outcome *o, 
     enum msg_state verdict = o->state;
     if (o->nparts != 1 && !parts_verdict(c, id, &verdict))
         return 0;
+    char detail[96], line[STORE_HISTORY_LINE_MAX];
+    const char *reason = o->reason ? o->reason : "receipt";
+    snprintf(detail, sizeof(detail), "part=%d err=%s", part, o->error ? o->error : "");
     sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_VERDICT);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, msg_state_name(verdict), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_text(st, 4, store_history_line(line, sizeof(line), at, verdict, reason, detail),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "state", "cannot change state");
-    if (sqlite3_changes(c->db) == 0)
-        return 0; /* already in that state */
-    char detail[96];
-    snprintf(detail, sizeof(detail), "part=%d err=%s", part, o->error ? o->error : "");
-    return store_event_add(c, id, at, verdict, o->reason ? o->reason : "receipt", detail, err);
+    return 0; /* no change: already in that state */
 }
 
-/* The common case, when the connector still knew which message and part the
- * receipt is for: one conditional update of that part, checked against the
- * operator id, instead of a lookup by id. Returns 1 when it applied (or was a
- * duplicate of the part's state), 0 when the slow path must decide (the part
- * is not recorded yet, or names another id). */
-static int receipt_fast(struct store_conn *c, const struct store_outcome *o, int64_t at,
-                        struct rl_err *err)
+/* Applies receipt o to its part (o->message_id, o->part, o->nparts known):
+ * one conditional update of that part, checked against the operator id,
+ * then the message's state. Returns 1 when it applied, 0 when it changed
+ * nothing (a repeat of the part's state, or the part is not that id's). */
+static int receipt_to_part(struct store_conn *c, const struct store_outcome *o, int64_t at,
+                           struct rl_err *err)
 {
     sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_RECEIPT);
     sqlite3_bind_int64(st, 1, o->message_id);
@@ -246,41 +245,41 @@ static int receipt_fast(struct store_conn *c, const struct store_outcome *o, int
         return store_db_err(c, err, "part", "cannot update part");
     if (sqlite3_changes(c->db) == 0)
         return 0;
-    int rc = receipt_insert(c, o, o->message_id, at, err);
-    if (rc == 0)
-        rc = message_verdict(c, o, o->message_id, o->part, at, err);
+    int rc = message_verdict(c, o, o->message_id, o->part, at, err);
     return rc ? rc : 1;
 }
 
-/* A receipt names (route, operator id); one that arrives before the
- * submit_sm_resp that told us that id is kept unmatched (message_id NULL)
- * until the ACCEPTED outcome applies it. */
+/* A receipt names (route, operator id). The connector usually still knows
+ * its message and part, and the part is updated directly; otherwise the part
+ * is found by its id. A matched receipt lives on in its part (state, error,
+ * time); only one that matches no part yet (it overtook the submit_sm_resp
+ * that told us the id, or it is for nothing we sent) is kept in receipts,
+ * unmatched, until the ACCEPTED outcome applies it (apply_pending). */
 static int apply_receipt(struct store_conn *c, const struct store_outcome *o, int64_t at,
                          struct rl_err *err)
 {
     if (!o->route || !o->operator_id)
         return rl_err_set(err, RL_EINVAL, "operator_id", "a receipt needs a route and an id");
     if (o->message_id > 0 && o->part > 0) {
-        int rc = receipt_fast(c, o, at, err);
+        int rc = receipt_to_part(c, o, at, err);
         if (rc != 0)
             return rc < 0 ? rc : 0;
     }
-    sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_FIND);
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_PART_FIND_RECEIPT);
     store_bind_text(st, 1, o->route);
     store_bind_text(st, 2, o->operator_id);
-    int64_t id = 0;
-    int part = 0;
-    char old[32] = "";
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
-        part = sqlite3_column_int(st, 1);
-        snprintf(old, sizeof(old), "%s", (const char *)sqlite3_column_text(st, 2));
+    struct store_outcome found = *o;
+    bool hit = sqlite3_step(st) == SQLITE_ROW;
+    if (hit) {
+        found.message_id = sqlite3_column_int64(st, 0);
+        found.part = sqlite3_column_int(st, 1);
+        found.nparts = (size_t)sqlite3_column_int(st, 2);
     }
     sqlite3_reset(st);
-    int rc = receipt_insert(c, o, id, at, err);
-    if (rc == 0 && id)
-        rc = part_receipt(c, id, part, old, o, at, err);
-    return rc;
+    if (!hit)
+        return receipt_insert(c, o, 0, at, err);
+    int rc = receipt_to_part(c, &found, at, err);
+    return rc < 0 ? rc : 0; /* 0 changed: a repeat of the part's state */
 }
 
 /* Applies receipts that came before the part's operator id was known: at
@@ -338,10 +337,18 @@ static int apply_accepted(struct store_conn *c, const struct store_outcome *o, i
 {
     if (o->nparts == 0 || !o->operator_ids || !o->route)
         return rl_err_set(err, RL_EINVAL, "operator_ids", "accepted needs a route and part ids");
+    char detail[128], line[STORE_HISTORY_LINE_MAX];
+    const char *reason = o->reason ? o->reason : "accepted";
+    snprintf(detail, sizeof(detail), "parts=%zu%s%s", o->nparts, o->detail ? " " : "",
+             o->detail ? o->detail : "");
     sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_ACCEPT);
     sqlite3_bind_int64(st, 1, o->message_id);
     store_bind_text(st, 2, o->route);
     sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_text(
+        st, 4, store_history_line(line, sizeof(line), at, MSG_STATE_SUBMITTED, reason, detail), -1,
+        SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "state", "cannot change state");
     if (sqlite3_changes(c->db) == 0)
@@ -357,11 +364,7 @@ static int apply_accepted(struct store_conn *c, const struct store_outcome *o, i
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_db_err(c, err, "operator_ids", "cannot record part");
     }
-    char detail[128];
-    snprintf(detail, sizeof(detail), "parts=%zu%s%s", o->nparts, o->detail ? " " : "",
-             o->detail ? o->detail : "");
-    int rc = store_event_add(c, o->message_id, at, MSG_STATE_SUBMITTED,
-                             o->reason ? o->reason : "accepted", detail, err);
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < o->nparts; i++)
         rc = apply_pending(c, o->message_id, (int)i + 1, o->route, o->operator_ids[i], err);
     return rc;
@@ -396,6 +399,20 @@ static bool outcome_allowed(enum store_outcome_kind k, enum msg_state cur)
     }
 }
 
+/* A retrying event says when the next attempt is due: "next_at=<RFC 3339,
+ * UTC, ms>" after the error, if any. */
+static const char *retry_detail(char *out, size_t n, const char *error, int64_t retry_at)
+{
+    time_t t = (time_t)(retry_at / 1000);
+    struct tm tm;
+    if (retry_at < 0 || !gmtime_r(&t, &tm))
+        return error;
+    snprintf(out, n, "%s%snext_at=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", error ? error : "",
+             error && *error ? " " : "", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(retry_at % 1000));
+    return out;
+}
+
 static int apply_outcome(struct store_conn *c, const struct store_outcome *o, struct rl_err *err)
 {
     int64_t at = o->at ? o->at : store_now_ms();
@@ -412,14 +429,21 @@ static int apply_outcome(struct store_conn *c, const struct store_outcome *o, st
                           msg_state_name(cur));
     switch (o->kind) {
     case STORE_OUTCOME_RETRY: {
+        char line[STORE_HISTORY_LINE_MAX], detail[256];
+        const char *reason = o->reason ? o->reason : "temporary_error";
         sqlite3_stmt *st = store_stmt(c, STORE_ST_MSG_RETRY);
         sqlite3_bind_int64(st, 1, o->message_id);
         sqlite3_bind_int64(st, 2, o->retry_at);
         sqlite3_bind_int64(st, 3, at);
+        sqlite3_bind_text(
+            st, 4,
+            store_history_line(line, sizeof(line), at, MSG_STATE_RETRYING, reason,
+                               retry_detail(detail, sizeof(detail), o->error, o->retry_at)),
+            -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_db_err(c, err, "retry_at", "cannot schedule retry");
-        return store_event_add(c, o->message_id, at, MSG_STATE_RETRYING,
-                               o->reason ? o->reason : "temporary_error", o->error, err);
+        return 0;
     }
     case STORE_OUTCOME_FAILED:
         if (o->state != MSG_STATE_FAILED && o->state != MSG_STATE_REJECTED &&
@@ -427,12 +451,12 @@ static int apply_outcome(struct store_conn *c, const struct store_outcome *o, st
             return rl_err_set(err, RL_EINVAL, "state",
                               "a failure is failed, rejected or unknown, not %s",
                               msg_state_name(o->state));
-        rc = set_state(c, o->message_id, o->state, at, o->reason ? o->reason : "error", o->error,
-                       err);
+        rc = store_state_set(c, o->message_id, o->state, at, o->reason ? o->reason : "error",
+                             o->error, err);
         return rc ? rc : refund(c, o, err);
     default:
-        rc = set_state(c, o->message_id, MSG_STATE_EXPIRED, at, o->reason ? o->reason : "expired",
-                       o->error, err);
+        rc = store_state_set(c, o->message_id, MSG_STATE_EXPIRED, at,
+                             o->reason ? o->reason : "expired", o->error, err);
         return rc ? rc : refund(c, o, err);
     }
 }
@@ -563,6 +587,33 @@ static int outcomes_submit(struct store *s, const struct store_outcome *o, size_
     return store_writer_submit(s, op, try_only);
 }
 
+int store_outcomes_submit_journaled(struct store *s, const struct store_outcome *o, size_t n,
+                                    uint64_t ticket, bool try_only, store_done_fn done, void *ctx)
+{
+    struct store_op *op = xcalloc(1, sizeof(*op));
+    op->arg = outcomes_copy(o, n, &op->bytes);
+    op->run = run_outcomes;
+    op->free_arg = free;
+    op->done = done;
+    op->ctx = ctx;
+    size_t len;
+    uint8_t *body = store_jrec_outcomes(o, n, store_now_ms(), &len);
+    int rc = store_journal_submit(s, op, STORE_JREC_OUTCOMES, body, len, ticket, try_only);
+    free(body);
+    return rc;
+}
+
+int store_outcomes_record_seq(struct store *s, const struct store_outcome *o, size_t n,
+                              uint64_t seq, struct store_result *r, struct rl_err *err)
+{
+    struct outcomes a = {o, n};
+    struct store_op op = {.run = run_outcomes, .arg = &a, .bytes = 128 * n, .jseq = seq};
+    int rc = store_writer_run(s, &op, err);
+    if (r)
+        *r = op.res;
+    return rc;
+}
+
 int store_outcomes_submit(struct store *s, const struct store_outcome *o, size_t n,
                           store_done_fn done, void *ctx)
 {
@@ -622,7 +673,7 @@ static int run_inbound(struct store_conn *c, struct store_op *op)
 int store_inbound_insert(struct store *s, const struct store_inbound *in, int64_t *id,
                          struct rl_err *err)
 {
-    struct store_op op = {.run = run_inbound, .arg = (void *)in, .bytes = 256};
+    struct store_op op = {.run = run_inbound, .arg = (void *)in, .bytes = 256, .jseq = in->jseq};
     int rc = store_writer_run(s, &op, err);
     if (rc == 0 && id)
         *id = op.res.id;
@@ -661,5 +712,5 @@ int store_inbound_submit(struct store *s, const struct store_inbound *in, bool t
     op->free_arg = inbound_free;
     op->done = done;
     op->ctx = ctx;
-    return store_writer_submit(s, op, try_only);
+    return store_inbound_op_submit(s, op, in, try_only);
 }

@@ -44,10 +44,15 @@ static int insert_row(struct store_conn *c, const struct store_msg_new *m, int64
     store_bind_text(st, 14, m->idempotency_key);
     store_bind_text(st, 15, m->request_hash);
     sqlite3_bind_int64(st, 16, now);
+    const char *reason = m->reason ? m->reason : "created";
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(st, 17, store_history_line(line, sizeof(line), now, m->state, reason, NULL),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "message", "cannot insert message");
     *id = sqlite3_last_insert_rowid(c->db);
-    return store_event_add(c, *id, now, m->state, m->reason ? m->reason : "created", NULL, err);
+    return 0;
 }
 
 static int idempotency_add(struct store_conn *c, const struct store_msg_new *m, int64_t id,
@@ -150,6 +155,62 @@ int store_message_insert(struct store *s, const struct store_msg_new *m, bool al
     return store_message_insert_batch(s, m, 1, allow_negative, id, err);
 }
 
+/* An insert in flight: the message and its strings, copied. */
+struct msg_async {
+    struct store_msg_new m;
+    char *strs[8];
+    struct msg_insert a;
+    int64_t id;
+    struct rl_err *err_out;
+};
+
+static void msg_async_free(void *arg)
+{
+    struct msg_async *x = arg;
+    for (size_t i = 0; i < sizeof(x->strs) / sizeof(x->strs[0]); i++)
+        free(x->strs[i]);
+    free(x);
+}
+
+static int run_insert_async(struct store_conn *c, struct store_op *op)
+{
+    struct msg_async *x = op->arg;
+    op->arg = &x->a;
+    int rc = run_insert(c, op);
+    op->arg = x;
+    if (rc != 0 && x->err_out)
+        *x->err_out = op->err;
+    return rc;
+}
+
+int store_message_submit(struct store *s, const struct store_msg_new *m, bool allow_negative,
+                         struct rl_err *err_out, store_done_fn done, void *ctx)
+{
+    size_t bytes = 0;
+    int rc = check_new(m, 0, &bytes, err_out);
+    if (rc != 0)
+        return rc;
+    struct msg_async *x = xcalloc(1, sizeof(*x));
+    x->m = *m;
+    const char **slots[] = {&x->m.to,           &x->m.from,     &x->m.text,
+                            &x->m.route,        &x->m.metadata, &x->m.idempotency_key,
+                            &x->m.request_hash, &x->m.reason};
+    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+        *slots[i] = x->strs[i] = *slots[i] ? xstrdup(*slots[i]) : NULL;
+    x->a = (struct msg_insert){&x->m, 1, allow_negative, &x->id, store_now_ms()};
+    x->err_out = err_out;
+    if (m->idempotency_key)
+        store_idempotency_autopurge(s, x->a.now);
+    struct store_op *op = xcalloc(1, sizeof(*op));
+    op->run = run_insert_async;
+    op->arg = x;
+    op->bytes = bytes;
+    op->free_arg = msg_async_free;
+    op->done = done;
+    op->ctx = ctx;
+    return store_writer_submit(s, op, false);
+}
+
 void store_message_release(struct store_message *m)
 {
     if (!m)
@@ -196,20 +257,10 @@ static void read_parts(struct store_conn *c, struct store_message *m)
 
 static void read_events(struct store_conn *c, struct store_message *m)
 {
-    sqlite3_stmt *st = store_stmt(c, STORE_ST_EVENTS_GET);
-    size_t cap = 0;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_HISTORY_GET);
     sqlite3_bind_int64(st, 1, m->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (m->nevents == cap) {
-            cap = cap ? cap * 2 : 8;
-            m->events = xrealloc(m->events, cap * sizeof(*m->events));
-        }
-        struct store_event *e = &m->events[m->nevents++];
-        e->at = sqlite3_column_int64(st, 0);
-        msg_state_parse((const char *)sqlite3_column_text(st, 1), &e->state, NULL);
-        e->reason = store_col_dup(st, 2);
-        e->detail = store_col_dup(st, 3);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        store_history_parse((const char *)sqlite3_column_text(st, 0), &m->events, &m->nevents);
     sqlite3_reset(st);
 }
 
@@ -357,13 +408,7 @@ static int run_cancel(struct store_conn *c, struct store_op *op)
                           "messages can be cancelled",
                           (long long)a->id, state);
     int64_t now = store_now_ms();
-    st = store_stmt(c, STORE_ST_MSG_SET_STATE);
-    sqlite3_bind_int64(st, 1, a->id);
-    sqlite3_bind_text(st, 2, "cancelled", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_db_err(c, &op->err, "id", "cannot cancel message");
-    int rc = store_event_add(c, a->id, now, MSG_STATE_CANCELLED,
+    int rc = store_state_set(c, a->id, MSG_STATE_CANCELLED, now,
                              a->reason ? a->reason : "cancelled", NULL, &op->err);
     if (rc == 0 && cost)
         rc = store_account_add(c, a->account_id, cost, true, NULL, &op->err);

@@ -39,8 +39,8 @@
     XX(CAMPAIGN_MSG_INSERT,                                                                        \
        "INSERT INTO messages (account_id, to_e164, from_addr, text, encoding, segments, "          \
        "category, state, route, cost, scheduled_for, validity_until, metadata, created_at, "       \
-       "updated_at, campaign_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?13, "     \
-       "NULL, ?11, ?11, ?12)")                                                                     \
+       "updated_at, campaign_id, history, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, "  \
+       "?9, ?10, ?13, NULL, ?11, ?11, ?12, ?14, ?15)")                                             \
     /* No change: the launch was taken over (its heartbeat looked dead). */                        \
     XX(CAMPAIGN_PROGRESS,                                                                          \
        "UPDATE campaigns SET heartbeat_at = ?2, updated_at = ?2, pace_us = ?3, "                   \
@@ -104,11 +104,10 @@
        "AND (m.state = 'failed' OR m.state = 'expired') AND EXISTS (SELECT 1 FROM "                \
        "message_parts p WHERE p.message_id = m.id AND p.operator_id IS NOT NULL)")                 \
     /* Why messages did not arrive: the operator's error of a part, else the                       \
-     * reason of the message's last event. */                                                      \
+     * reason of the message's last change. */                                                     \
     XX(CAMPAIGN_ERRORS,                                                                            \
        "SELECT coalesce((SELECT p.error FROM message_parts p WHERE p.message_id = m.id "           \
-       "AND p.error IS NOT NULL AND p.error != '' LIMIT 1), (SELECT e.reason FROM "                \
-       "message_events e WHERE e.message_id = m.id ORDER BY e.id DESC LIMIT 1), 'unknown') AS k, " \
+       "AND p.error IS NOT NULL AND p.error != '' LIMIT 1), m.reason, 'unknown') AS k, "           \
        "count(*) AS n FROM messages m WHERE m.campaign_id = ?1 AND (m.state = 'failed' OR "        \
        "m.state = 'rejected' OR m.state = 'expired') GROUP BY k "                                  \
        "ORDER BY n DESC, k LIMIT ?2")                                                              \

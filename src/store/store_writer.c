@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/mem.h"
@@ -99,34 +100,71 @@ static void fail_all(struct store_op *batch, const struct rl_err *why)
     }
 }
 
-static void run_batch(struct store *s, struct store_op *batch)
+static uint64_t now_ns(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Marks the journal records the batch applies (the highest, jseq), in its
+ * transaction; an op that failed alone counts as applied: replaying it would
+ * fail again. Returns SQLITE_DONE or SQLite's error. */
+static int mark_journal(struct store_conn *c, uint64_t jseq)
+{
+    if (!jseq)
+        return SQLITE_DONE;
+    sqlite3_stmt *st = store_stmt(c, STORE_ST_JOURNAL_MARK);
+    sqlite3_bind_int64(st, 1, (int64_t)jseq);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Runs the batch in one transaction; *ops_ns and *commit_ns get the time
+ * spent in its operations and in the COMMIT. Returns whether it committed. */
+static bool run_batch(struct store *s, struct store_op *batch, uint64_t jseq, uint64_t *ops_ns,
+                      uint64_t *commit_ns)
+{
+    uint64_t t0 = now_ns();
+    *ops_ns = *commit_ns = 0;
     struct store_conn *c = s->wconn;
     struct rl_err why = {0};
     if (store_exec(c, STORE_ST_BEGIN) != SQLITE_DONE) {
         store_db_err(c, &why, "store", "cannot begin");
         why.code = RL_EIO;
         fail_all(batch, &why);
-        return;
+        return false;
     }
     for (struct store_op *op = batch; op; op = op->next)
         run_one(c, op);
-    if (store_exec(c, STORE_ST_COMMIT) != SQLITE_DONE) {
+    uint64_t t1 = now_ns();
+    *ops_ns = t1 - t0;
+    int rc = mark_journal(c, jseq);
+    if (rc == SQLITE_DONE)
+        rc = store_exec(c, STORE_ST_COMMIT);
+    *commit_ns = now_ns() - t1;
+    if (rc != SQLITE_DONE) {
         store_db_err(c, &why, "store", "cannot commit");
         why.code = RL_EIO;
         log_error("store", "commit_failed", "path=%s error=\"%s\"", s->path, why.msg);
         store_exec(c, STORE_ST_ROLLBACK);
         fail_all(batch, &why);
+        return false;
     }
+    return true;
 }
 
 /* Publishes the results: synchronous callers are woken (their op lives on
  * their stack, so it is not touched once completed is set), then the
  * asynchronous ops' callbacks run here, outside the lock. */
-static void complete(struct store_writer *w, struct store_op *batch, size_t n)
+static void complete(struct store_writer *w, struct store_op *batch, size_t n, uint64_t ops_ns,
+                     uint64_t commit_ns)
 {
     struct store_op *async = NULL, **tail = &async;
     pthread_mutex_lock(&w->mu);
+    w->stats.ops_ns += ops_ns;
+    w->stats.commit_ns += commit_ns;
     w->stats.commits++;
     w->stats.ops += n;
     if (n > w->stats.max_batch)
@@ -162,8 +200,12 @@ static void *writer_main(void *arg)
     pthread_setname_np(pthread_self(), "rl-store-writer"); /* for top -H and perf */
     for (;;) {
         pthread_mutex_lock(&w->mu);
-        while (!w->head && !w->closing)
-            pthread_cond_wait(&w->work, &w->mu);
+        if (!w->head && !w->closing) {
+            uint64_t t = now_ns();
+            while (!w->head && !w->closing)
+                pthread_cond_wait(&w->work, &w->mu);
+            w->stats.idle_ns += now_ns() - t;
+        }
         if (!w->head) {
             pthread_mutex_unlock(&w->mu);
             break;
@@ -172,8 +214,14 @@ static void *writer_main(void *arg)
         struct store_op *batch = take_batch(w, s->batch_ops, &n);
         pthread_cond_broadcast(&w->space);
         pthread_mutex_unlock(&w->mu);
-        run_batch(s, batch);
-        complete(w, batch, n);
+        uint64_t ops_ns, commit_ns;
+        uint64_t jseq = 0;
+        for (struct store_op *op = batch; op; op = op->next)
+            jseq = op->jseq > jseq ? op->jseq : jseq;
+        bool committed = run_batch(s, batch, jseq, &ops_ns, &commit_ns);
+        complete(w, batch, n, ops_ns, commit_ns);
+        if (jseq && committed)
+            store_journal_applied(s, jseq);
     }
     return NULL;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "api/api_config.h"
+#include "api/api_defer.h"
 #include "api/router.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -88,6 +89,10 @@ static struct api_response call(const char *method, const char *path, const char
     }
     memset(&rs, 0, sizeof(rs));
     api_handle(&rq, &rs);
+    if (rs.deferred) { /* answered after its commit (api_defer.h) */
+        api_deferred_wait(rs.deferred);
+        api_deferred_finish(rs.deferred, &rs);
+    }
     return rs;
 }
 

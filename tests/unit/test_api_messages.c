@@ -16,6 +16,7 @@
 #include "api/api_json.h"
 #include "api/api_messages.h"
 #include "api/api_msgnew.h"
+#include "api/api_defer.h"
 #include "api/router.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -80,6 +81,12 @@ static void run(const struct call *c, struct api_response *rs)
     memcpy(rq.query, c->query, sizeof(c->query));
     memset(rs, 0, sizeof(*rs));
     api_handle(&rq, rs);
+    /* An answer that waits for its commit (api_defer.h): as the HTTP layer
+     * would, once the writer says it is ready. */
+    if (rs->deferred) {
+        api_deferred_wait(rs->deferred);
+        api_deferred_finish(rs->deferred, rs);
+    }
 }
 
 static struct api_response post(const char *body, int who, const char *idem)

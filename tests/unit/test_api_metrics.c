@@ -28,7 +28,7 @@ static void without_dispatcher(void **state)
     counts[MSG_STATE_DELIVERED] = 7;
     struct buf b;
     buf_init(&b, 0);
-    assert_int_equal(api_metrics_render(&b, counts, NULL), 0);
+    assert_int_equal(api_metrics_render(&b, counts, NULL, NULL), 0);
     assert_non_null(strstr(b.data, "# TYPE relais_messages gauge\n"));
     assert_non_null(strstr(b.data, "\nrelais_messages{state=\"delivered\"} 7\n"));
     assert_non_null(strstr(b.data, "\nrelais_messages{state=\"unknown\"} 0\n"));
@@ -59,7 +59,7 @@ static void with_dispatcher(void **state)
     hist_record_us(&ds.routes[0].resp_latency, 7000000);
     struct buf b;
     buf_init(&b, 0);
-    assert_int_equal(api_metrics_render(&b, counts, &ds), 0);
+    assert_int_equal(api_metrics_render(&b, counts, &ds, NULL), 0);
     assert_non_null(strstr(b.data, "\nrelais_route_up{route=\"sim\"} 1\n"));
     assert_non_null(strstr(b.data, "\nrelais_route_up{route=\"b\\\"x\"} 0\n"));
     assert_non_null(strstr(b.data, "\nrelais_route_window{route=\"sim\"} 10\n"));
@@ -83,22 +83,48 @@ static void with_dispatcher(void **state)
     buf_release(&b);
 }
 
+/* The store writer's counters, times in seconds from ns: 1.5 s of
+ * operations, 0.25 s committing, 2 µs idle. */
+static void with_store_writer(void **state)
+{
+    (void)state;
+    int64_t counts[MSG_STATE_COUNT] = {0};
+    struct store_stats ss = {.commits = 4,
+                             .ops = 9,
+                             .max_batch = 3,
+                             .ops_ns = 1500000000u,
+                             .commit_ns = 250000000u,
+                             .idle_ns = 2000u};
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(api_metrics_render(&b, counts, NULL, &ss), 0);
+    assert_non_null(strstr(b.data, "\nrelais_store_commits_total 4\n"));
+    assert_non_null(strstr(b.data, "\nrelais_store_ops_total 9\n"));
+    assert_non_null(strstr(b.data, "# TYPE relais_store_writer_seconds_total counter\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_store_writer_seconds_total{phase=\"ops\"} 1.500000\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_store_writer_seconds_total{phase=\"commit\"} 0.250000\n"));
+    assert_non_null(
+        strstr(b.data, "\nrelais_store_writer_seconds_total{phase=\"idle\"} 0.000002\n"));
+    buf_release(&b);
+}
+
 static void capped(void **state)
 {
     (void)state;
     int64_t counts[MSG_STATE_COUNT] = {0};
     struct buf b;
     buf_init(&b, 64);
-    assert_int_not_equal(api_metrics_render(&b, counts, NULL), 0);
+    assert_int_not_equal(api_metrics_render(&b, counts, NULL, NULL), 0);
     buf_release(&b);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(label_escapes),
-        cmocka_unit_test(without_dispatcher),
-        cmocka_unit_test(with_dispatcher),
+        cmocka_unit_test(label_escapes),   cmocka_unit_test(without_dispatcher),
+        cmocka_unit_test(with_dispatcher), cmocka_unit_test(with_store_writer),
         cmocka_unit_test(capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_history.h"
+
 #include <sqlite3.h>
 
 #include "core/log.h"
@@ -299,6 +301,8 @@ static long long sql_count(const char *sql)
     sqlite3 *db;
     sqlite3_stmt *st;
     long long n = -1;
+    char q[4096];
+    sql = test_history_sql(sql, q, sizeof(q));
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW)

@@ -1028,82 +1028,6 @@ static void invalid_list_is_capped(void **state)
     buf_release(&b);
 }
 
-/* --- the phone fast path -------------------------------------------------------- */
-
-static void same_answer(const char *in, const char *region)
-{
-    struct phone_info a, b;
-    struct rl_err ea = {0}, eb = {0};
-    int ra = csvimport_phone(in, strlen(in), region, &a, &ea);
-    int rb = phone_parse_with_overseas(in, strlen(in), region, &b, &eb);
-    if (ra != rb || memcmp(&a, &b, sizeof(a)) != 0 || strcmp(ea.msg, eb.msg) != 0)
-        print_error("'%s' (%s): fast %d %s, library %d %s\n", in, region ? region : "none", ra,
-                    a.e164, rb, b.e164);
-    assert_int_equal(ra, rb);
-    assert_memory_equal(&a, &b, sizeof(a));
-    assert_string_equal(ea.msg, eb.msg);
-}
-
-/* Every 5-digit start of a French 06/07 number and every 4-digit start of
- * the others, so a range that the library splits finer than the fast path's
- * 3-digit table would show here; then every spelling of every 3-digit start. */
-static void fast_path_matches_the_library(void **state)
-{
-    (void)state;
-    char in[32];
-    for (int p = 60000; p < 80000; p++) {
-        snprintf(in, sizeof(in), "0%d%04d", p, (p * 7919) % 10000);
-        same_answer(in, "FR");
-    }
-    for (int p = 1000; p < 10000; p++) {
-        if (p >= 6000 && p < 8000)
-            continue;
-        snprintf(in, sizeof(in), "0%d%05d", p, (p * 7919) % 100000);
-        same_answer(in, "FR");
-    }
-    /* Each spelling: what comes before the 9-digit national number, and the
-     * separator put after its first 3 digits. */
-    static const char *const shapes[][2] = {
-        {"0", ""},     {"+33", ""}, {"0033", ""}, {"33", ""},     {"", ""},
-        {"+33 ", " "}, {"0", "."},  {"0", "-"},   {"0033 ", " "}, {"0", "  "},
-    };
-    for (int p = 100; p < 1000; p++) {
-        for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-            snprintf(in, sizeof(in), "%s%d%s%06d", shapes[s][0], p, shapes[s][1],
-                     (p * 104729) % 1000000);
-            same_answer(in, "FR");
-            same_answer(in, NULL);
-            same_answer(in, "BE");
-        }
-    }
-    /* Separators in random places, some doubled or at the ends (slow path). */
-    srand(7);
-    for (int i = 0; i < 3000; i++) {
-        char digits[16], *o = in;
-        snprintf(digits, sizeof(digits), "0%d%08d", 1 + rand() % 9, rand() % 100000000);
-        if (rand() % 4 == 0)
-            *o++ = ' ';
-        for (const char *d = digits; *d; d++) {
-            *o++ = *d;
-            int r = rand() % 8;
-            if (r < 3)
-                *o++ = " .-"[r];
-            if (r == 3 && rand() % 4 == 0)
-                *o++ = '/';
-        }
-        *o = '\0';
-        same_answer(in, "FR");
-    }
-    /* Not mobile or not French: the library answers. */
-    same_answer("0123456789", "FR");
-    same_answer("0692123456", "FR");
-    same_answer("06 12 34 56 7", "FR");
-    same_answer("06123456789", "FR");
-    same_answer("+3261234567", "FR");
-    same_answer("", "FR");
-    same_answer("0612345678", "XX");
-}
-
 /* --- a large mixed file, split every way ---------------------------------------- */
 
 static void mixed_file_any_split(void **state)
@@ -1192,7 +1116,6 @@ int main(void)
         cmocka_unit_test(rows_max_and_misuse),
         cmocka_unit_test(callback_stops_the_import),
         cmocka_unit_test(invalid_list_is_capped),
-        cmocka_unit_test(fast_path_matches_the_library),
         cmocka_unit_test(mixed_file_any_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

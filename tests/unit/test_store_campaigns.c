@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_history.h"
+
 #include <sqlite3.h>
 
 #include "core/log.h"
@@ -56,6 +58,8 @@ static long long sql_int(const char *sql)
     sqlite3 *db;
     sqlite3_stmt *st;
     long long n = -1;
+    char q[4096];
+    sql = test_history_sql(sql, q, sizeof(q));
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(db));
@@ -404,9 +408,9 @@ static void test_report_and_settle(void **state)
                  "UPDATE messages SET state = 'failed' WHERE id = 3;"
                  "INSERT INTO message_parts VALUES (3, 1, 'OP3', 'r', 'failed', "
                  "'005', 0);"
-                 "UPDATE messages SET state = 'rejected' WHERE id = 4;"
-                 "INSERT INTO message_events (message_id, at, state, reason) "
-                 "VALUES (4, 5, 'rejected', 'opted_out');"
+                 "UPDATE messages SET state = 'rejected', reason = 'opted_out', history = "
+                 "history || '5' || char(9) || 'rejected' || char(9) || 'opted_out' || "
+                 "char(9) || char(10) WHERE id = 4;"
                  "UPDATE messages SET state = 'queued' WHERE id = 5;"
                  "INSERT INTO consent_events (account_id, phone, scope, action, "
                  "source, at) VALUES (1, '+33612345602', 'marketing', 'opt_out', "
