@@ -359,23 +359,28 @@ test('a second STOP from a number opted out already gets no second confirmation;
   try {
     const n = '+33655555555';
     await settled(acme, await send(acme, n, 'Promo', 'marketing'));
-    // relais answers a deliver_sm once the inbound message, the consent
-    // change and any confirmation it queues are committed together: after
-    // mo() resolves, the account's messages say whether one was queued.
+    // A deliver_sm is answered once its inbound message is durable (in the
+    // receive journal); the store applies inbound messages in the order they
+    // came, each with its consent change and any confirmation in one commit.
+    // So a confirmation that appears proves every earlier message applied:
+    // each check below waits for the next change's confirmation, then counts.
     const replies = async (text) => (await acme('v1/messages?limit=100')).body.messages.filter((m) => m.text === text).length;
     await sim.mo('33655555555', 'STOP');
-    assert.equal(await replies(STOP_REPLY), 1);
+    await until(async () => (await replies(STOP_REPLY)) === 1, 'the STOP confirmation');
     await sim.mo('33655555555', 'stop');
     await sim.mo('33655555555', 'ARRET');
+    await sim.mo('33655555555', 'START');
+    await until(async () => (await replies(START_REPLY)) === 1, 'the START confirmation');
     assert.equal(await replies(STOP_REPLY), 1, 'no confirmation of a STOP that changed nothing');
-    // The history shows the one change.
-    assert.deepEqual((await acme(`v1/optouts/${n}`)).body.history.map((e) => e.action), ['opt_out']);
+    // The history shows the two changes, no more.
+    assert.deepEqual((await acme(`v1/optouts/${n}`)).body.history.map((e) => e.action), ['opt_out', 'opt_in']);
     await sim.mo('33655555555', 'START');
-    await sim.mo('33655555555', 'START');
+    await sim.mo('33655555555', 'STOP');
+    await until(async () => (await replies(STOP_REPLY)) === 2, 'the second STOP confirmation');
     assert.equal(await replies(START_REPLY), 1, 'no confirmation of a START that changed nothing');
-    // At the SMSC: the first message, one STOP confirmation, one START confirmation.
-    await until(() => submitsTo(sim, '33655555555').length === 3, 'the two confirmations at the SMSC');
-    assert.deepEqual(submitsTo(sim, '33655555555').map((s) => s.text), ['Promo', STOP_REPLY, START_REPLY]);
+    // At the SMSC: the first message and the three confirmations, in order.
+    await until(() => submitsTo(sim, '33655555555').length === 4, 'the confirmations at the SMSC');
+    assert.deepEqual(submitsTo(sim, '33655555555').map((s) => s.text), ['Promo', STOP_REPLY, START_REPLY, STOP_REPLY]);
   } finally {
     await env.cleanup();
   }
