@@ -120,6 +120,7 @@ static int read_times(const struct api_config *cfg, const json_t *obj, int64_t n
     out->m.state = due > now ? MSG_STATE_SCHEDULED : MSG_STATE_QUEUED;
     out->m.scheduled_for = due;
     out->m.validity_until = retry_valid_until(due, validity);
+    out->m.validity_default = v == NULL; /* restarted by a lawful deferral (0012) */
     return 0;
 }
 

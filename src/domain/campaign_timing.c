@@ -446,10 +446,11 @@ static enum campaign_gate_verdict consent_check(struct campaign_gate *g, size_t 
     return g->refusal[i] ? CAMPAIGN_GATE_REFUSE : CAMPAIGN_GATE_SEND;
 }
 
-/* Outside its allowed time. Relais owns the validity of a campaign's message
- * (and of one without any): the deferral restarts it at the new time, since
- * waiting for a lawful minute must not use it up. A validity_until the API
- * was given is the sender's own limit: past it, the message expires. */
+/* Outside its allowed time. Relais owns the validity of a campaign's message,
+ * of one without any, and of an API message that did not set its own (the
+ * default, validity_default): the deferral restarts it at the new time, since
+ * waiting for a lawful minute must not use it up. A validity the API was
+ * given is the sender's own limit: past it, the message expires. */
 static enum campaign_gate_verdict timing_check(struct campaign_gate *g, size_t i,
                                                const struct campaign_timing *t, int64_t now,
                                                int64_t valid_until)
@@ -471,7 +472,7 @@ static enum campaign_gate_verdict timing_check(struct campaign_gate *g, size_t i
         return CAMPAIGN_GATE_SEND;
     const char *why = rule ? rule : "window";
     bool campaign = g->cids[i] > 0;
-    bool ours = campaign || m->validity_until <= 0;
+    bool ours = campaign || m->validity_until <= 0 || m->validity_default;
     if (!ours && next > valid_until) {
         snprintf(g->detail[i], GATE_DETAIL_MAX, "deferred:%s until=%lld validity_until=%lld", why,
                  (long long)next, (long long)valid_until);
@@ -479,7 +480,7 @@ static enum campaign_gate_verdict timing_check(struct campaign_gate *g, size_t i
     }
     char reason[GATE_REASON_MAX];
     snprintf(reason, sizeof(reason), "deferred:%s", why);
-    return hold(g, i, STORE_HOLD_DEFER, next, campaign ? g->validity_ms : 0, reason);
+    return hold(g, i, STORE_HOLD_DEFER, next, ours ? g->validity_ms : 0, reason);
 }
 
 enum campaign_gate_verdict campaign_gate_check(struct campaign_gate *g, size_t i, int64_t now,

@@ -167,6 +167,7 @@ struct store_msg_new {
     int64_t cost;                /* debited from the account in the same transaction */
     int64_t scheduled_for;       /* 0: now */
     int64_t validity_until;      /* 0: none */
+    bool validity_default;       /* validity_until is the default, not the sender's (0012) */
     const char *metadata;        /* JSON text or NULL */
     const char *idempotency_key; /* NULL, or unique per account (then request_hash too) */
     const char *request_hash;
@@ -217,6 +218,7 @@ struct store_message {
     int64_t cost;
     int64_t scheduled_for;
     int64_t validity_until; /* 0: none */
+    bool validity_default;  /* validity_until is relais's default, not the sender's limit */
     int attempts;
     char *metadata;        /* may be NULL */
     char *idempotency_key; /* may be NULL */

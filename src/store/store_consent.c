@@ -487,6 +487,7 @@ static int queue_reply(struct store_conn *c, struct inbound_kw *a, int64_t now, 
         store_history_line(line, sizeof(line), now, MSG_STATE_QUEUED, "consent_reply", detail), -1,
         SQLITE_STATIC);
     sqlite3_bind_text(st, 18, "consent_reply", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 19, 0);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "reply", "cannot queue the confirmation");
     a->res.reply_id = sqlite3_last_insert_rowid(c->db);

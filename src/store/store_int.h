@@ -41,8 +41,10 @@
     XX(MSG_INSERT,                                                                                 \
        "INSERT INTO messages (account_id, to_e164, from_addr, text, encoding, segments, "          \
        "category, state, route, cost, scheduled_for, validity_until, metadata, "                   \
-       "idempotency_key, request_hash, created_at, updated_at, history, reason) VALUES (?1, ?2, "  \
-       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18)")            \
+       "idempotency_key, request_hash, created_at, updated_at, history, reason, "                  \
+       "validity_default) "                                                                        \
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, " \
+       "?18, ?19)")                                                                                \
     /* A change recorded apart from the state's own UPDATE (see store_event_add). */               \
     XX(EVENT_APPEND, "UPDATE messages SET history = history || ?2, reason = ?3 WHERE id = ?1")     \
     XX(IDEM_INSERT, "INSERT INTO idempotency (account_id, key, request_hash, message_id, "         \
@@ -116,7 +118,7 @@
 #define STORE_MSG_COLS                                                                             \
     "id, account_id, to_e164, from_addr, text, encoding, segments, category, state, route, "       \
     "cost, scheduled_for, validity_until, attempts, metadata, idempotency_key, created_at, "       \
-    "updated_at"
+    "updated_at, validity_default"
 
 /* Each area's statements come from its own header, so that one list does not
  * grow into every change. */

@@ -49,6 +49,7 @@ static int insert_row(struct store_conn *c, const struct store_msg_new *m, int64
     sqlite3_bind_text(st, 17, store_history_line(line, sizeof(line), now, m->state, reason, NULL),
                       -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 19, m->validity_default ? 1 : 0);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_db_err(c, err, "message", "cannot insert message");
     *id = sqlite3_last_insert_rowid(c->db);

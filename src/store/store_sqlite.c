@@ -130,6 +130,7 @@ void store_row_message(sqlite3_stmt *st, struct store_message *m)
     m->idempotency_key = store_col_dup(st, 15);
     m->created_at = sqlite3_column_int64(st, 16);
     m->updated_at = sqlite3_column_int64(st, 17);
+    m->validity_default = sqlite3_column_int(st, 18) != 0;
 }
 
 /* Appends v escaped to out[*len..cap - 2], leaving room for what follows;

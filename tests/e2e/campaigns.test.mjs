@@ -787,7 +787,7 @@ test('a marketing window that never meets the marketing hours: 422 at creation, 
   }
 });
 
-test('POST /v1/messages marketing on Saturday 20:30: held to Monday 08:00 within its validity, expired with the reason past it', async () => {
+test('POST /v1/messages marketing on Saturday 20:30: held to Monday 08:00, the default validity restarting there; the sender\'s own limit expires it', async () => {
   const env = await setup('@2026-11-21 20:30:00');
   try {
     const send = async (body) => {
@@ -795,16 +795,17 @@ test('POST /v1/messages marketing on Saturday 20:30: held to Monday 08:00 within
       assert.equal(r.status, 202, JSON.stringify(r.body));
       return r.body.id;
     };
-    // The default validity (48 h: Monday 20:30) covers Monday 08:00 (07:00:00Z);
-    // one hour (Saturday 21:30) does not: that is the sender's own limit.
+    // No validity given: relais's default (48 h), which a lawful wait must not
+    // use up: it restarts at Monday 08:00 (07:00:00Z). One hour given
+    // (Saturday 21:30) is the sender's own limit: the message expires.
     const kept = await send({ to: '0612345601' });
     const short = await send({ to: '0612345602', validity: 3600 });
     const k = await messageWhen(env, kept, (m) => m.events.some((e) => e.reason === 'deferred:quiet_hours'), 'deferred');
     assert.equal(k.status, 'scheduled');
     assert.equal(k.scheduled_for, '2026-11-23T07:00:00.000Z');
-    // The API's, unchanged: 48 h from the POST, made in the first seconds after 20:30.
+    // 48 h from Monday 08:00, not from the POST.
+    assert.equal(k.validity_until, '2026-11-25T07:00:00.000Z');
     const within = (t, from) => Date.parse(t) >= Date.parse(from) && Date.parse(t) < Date.parse(from) + 10000;
-    assert.ok(within(k.validity_until, '2026-11-23T19:30:00Z'), k.validity_until);
     const x = await messageWhen(env, short, (m) => m.status === 'expired', 'expired');
     assert.ok(within(x.validity_until, '2026-11-21T20:30:00Z'), x.validity_until);
     const last = x.events[x.events.length - 1];

@@ -609,13 +609,15 @@ static void test_gate_outside_campaigns(void **state)
     campaign_gate_free(g);
     for (size_t i = 0; i < n; i++)
         store_message_release(&msgs[i]);
-    /* Held to Monday 08:00, the API's validity_until left as it was. */
+    /* Held to Monday 08:00: the API's validity_until left as it was; the one
+     * without any gets dispatch.validity from its new time, written down (a
+     * retry would otherwise count it from the message's creation). */
     char sql[400];
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM messages WHERE (to_e164 = '+33612345602' AND validity_until = "
-             "%lld OR to_e164 = '+33612345604' AND validity_until IS NULL) AND state = "
+             "%lld OR to_e164 = '+33612345604' AND validity_until = %lld) AND state = "
              "'scheduled' AND scheduled_for = %lld AND attempts = 0",
-             (long long)(SAT_2030 + H48), (long long)MON_0800);
+             (long long)(SAT_2030 + H48), (long long)(MON_0800 + H48), (long long)MON_0800);
     assert_int_equal(sql_count(sql), 2);
     fix_close(&f);
 }
@@ -657,6 +659,63 @@ static void test_gate_defers_past_the_validity(void **state)
                                "AND reason = 'deferred:quiet_hours' AND detail = "
                                "'until=1775541600000'"),
                      1);
+    fix_close(&f);
+}
+
+/* Two marketing messages of the messages API, due Saturday 19:59:55 before
+ * Easter, claimed at 20:00:30: one with the default validity (48 h, the API
+ * set no "validity"), one whose sender asked for the same 48 h. The next
+ * allowed minute, Tuesday 08:00, is 60 h away: the default one is deferred
+ * and its validity starts again there; the sender's limit is kept, so the
+ * other expires. */
+static void test_gate_api_default_validity_restarts(void **state)
+{
+    (void)state;
+    struct fix f;
+    struct rl_err err = {0};
+    fix_open(&f, "FR=STOP au 36180");
+    struct store_msg_new m[2];
+    for (int i = 0; i < 2; i++)
+        m[i] = (struct store_msg_new){.account_id = f.acc,
+                                      .to = i ? "+33612345602" : "+33612345601",
+                                      .from = "SHOP",
+                                      .text = "Soldes! STOP au 36180",
+                                      .encoding = MSG_ENCODING_GSM7,
+                                      .segments = 1,
+                                      .category = MSG_CATEGORY_MARKETING,
+                                      .state = MSG_STATE_SCHEDULED,
+                                      .cost = 1,
+                                      .scheduled_for = EASTER_SAT_195955,
+                                      .validity_until = EASTER_SAT_195955 + H48,
+                                      .validity_default = i == 0,
+                                      .reason = "api"};
+    int64_t ids[2];
+    assert_int_equal(store_message_insert_batch(f.s, m, 2, false, ids, &err), 0);
+    struct store_message msgs[2];
+    size_t n = 0;
+    assert_int_equal(store_claim_due(f.s, EASTER_SAT_200030, 2, msgs, &n, &err), 0);
+    assert_int_equal(n, 2);
+    struct campaign_gate *g;
+    assert_int_equal(campaign_gate_new(&f.cfg, 2, &g, &err), 0);
+    campaign_gate_begin(g, f.s, msgs, n);
+    for (size_t i = 0; i < n; i++) {
+        enum campaign_gate_verdict v =
+            campaign_gate_check(g, i, EASTER_SAT_200030, msgs[i].validity_until);
+        assert_int_equal(v, msgs[i].id == ids[0] ? CAMPAIGN_GATE_HELD : CAMPAIGN_GATE_EXPIRE);
+    }
+    assert_int_equal(campaign_gate_commit(g, &err), 0);
+    campaign_gate_free(g);
+    for (size_t i = 0; i < n; i++)
+        store_message_release(&msgs[i]);
+    char q[200];
+    snprintf(q, sizeof(q),
+             "SELECT count(*) FROM messages WHERE id = %lld AND state = 'scheduled' "
+             "AND scheduled_for = %lld AND validity_until = %lld",
+             (long long)ids[0], (long long)EASTER_TUE_0800, (long long)(EASTER_TUE_0800 + H48));
+    assert_int_equal(sql_count(q), 1);
+    snprintf(q, sizeof(q), "SELECT validity_until FROM messages WHERE id = %lld",
+             (long long)ids[1]);
+    assert_int_equal(sql_count(q), EASTER_SAT_195955 + H48); /* unchanged: its own limit */
     fix_close(&f);
 }
 
@@ -950,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_gate_defers_a_backlog_at_the_pace),
         cmocka_unit_test(test_gate_outside_campaigns),
         cmocka_unit_test(test_gate_defers_past_the_validity),
+        cmocka_unit_test(test_gate_api_default_validity_restarts),
         cmocka_unit_test(test_gate_checks_the_category_at_send_time),
         cmocka_unit_test(test_window_that_never_meets),
         cmocka_unit_test(test_account_mentions),
