@@ -219,12 +219,7 @@ int store_account_mentions_get(struct store *s, int64_t account_id, char **json,
     if (!c)
         return RL_EIO;
     sqlite3_stmt *st = store_stmt(c, STORE_ST_ACCOUNT_MENTIONS_GET);
-    sqlite3_bind_int64(st, 1, account_id);
-    int step = sqlite3_step(st);
-    int rc = step == SQLITE_ROW ? 0
-             : step == SQLITE_DONE
-                 ? rl_err_set(err, RL_ENOTFOUND, "account", "no account %" PRId64, account_id)
-                 : store_db_err(c, err, "account", "cannot read the account");
+    int rc = store_account_row(c, st, account_id, err);
     if (rc == 0)
         *json = store_col_dup(st, 0);
     sqlite3_reset(st);

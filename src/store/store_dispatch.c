@@ -575,8 +575,9 @@ static struct outcomes *outcomes_copy(const struct store_outcome *o, size_t n, s
     return a;
 }
 
-static int outcomes_submit(struct store *s, const struct store_outcome *o, size_t n,
-                           store_done_fn done, void *ctx, bool try_only)
+/* A heap op recording copies of o[0..n); taken by the writer once queued. */
+static struct store_op *outcomes_op(const struct store_outcome *o, size_t n, store_done_fn done,
+                                    void *ctx)
 {
     struct store_op *op = xcalloc(1, sizeof(*op));
     op->arg = outcomes_copy(o, n, &op->bytes);
@@ -584,18 +585,19 @@ static int outcomes_submit(struct store *s, const struct store_outcome *o, size_
     op->free_arg = free;
     op->done = done;
     op->ctx = ctx;
-    return store_writer_submit(s, op, try_only);
+    return op;
+}
+
+static int outcomes_submit(struct store *s, const struct store_outcome *o, size_t n,
+                           store_done_fn done, void *ctx, bool try_only)
+{
+    return store_writer_submit(s, outcomes_op(o, n, done, ctx), try_only);
 }
 
 int store_outcomes_submit_journaled(struct store *s, const struct store_outcome *o, size_t n,
                                     uint64_t ticket, bool try_only, store_done_fn done, void *ctx)
 {
-    struct store_op *op = xcalloc(1, sizeof(*op));
-    op->arg = outcomes_copy(o, n, &op->bytes);
-    op->run = run_outcomes;
-    op->free_arg = free;
-    op->done = done;
-    op->ctx = ctx;
+    struct store_op *op = outcomes_op(o, n, done, ctx);
     size_t len;
     uint8_t *body = store_jrec_outcomes(o, n, store_now_ms(), &len);
     int rc = store_journal_submit(s, op, STORE_JREC_OUTCOMES, body, len, ticket, try_only);

@@ -257,6 +257,10 @@ void store_row_message(sqlite3_stmt *st, struct store_message *m);
  * (may be NULL) gets the new balance. */
 int store_account_add(struct store_conn *c, int64_t id, int64_t amount, bool allow_negative,
                       int64_t *balance, struct rl_err *err);
+/* Binds account_id to st's ?1 and steps it: 0 on a row (read it, then reset
+ * st), RL_ENOTFOUND "no account N", or the store's error, err filled. */
+int store_account_row(struct store_conn *c, sqlite3_stmt *st, int64_t account_id,
+                      struct rl_err *err);
 /* A message's history lives in its row (migration 0010): one line per change,
  * "<at>\t<state>\t<reason>\t<detail>\n", with backslash, tab and newline in
  * reason and detail escaped as \\ \t \n. */

@@ -15,6 +15,7 @@
 #include "store/store_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,4 +432,15 @@ void store_idempotency_autopurge(struct store *s, int64_t now)
     /* Never waits: with the queue full, the next insert tries again. */
     if (store_writer_submit(s, op, true) != 0)
         __atomic_store_n(&s->idem_purge_at, 0, __ATOMIC_RELAXED);
+}
+
+int store_account_row(struct store_conn *c, sqlite3_stmt *st, int64_t account_id,
+                      struct rl_err *err)
+{
+    sqlite3_bind_int64(st, 1, account_id);
+    int step = sqlite3_step(st);
+    return step == SQLITE_ROW ? 0
+           : step == SQLITE_DONE
+               ? rl_err_set(err, RL_ENOTFOUND, "account", "no account %" PRId64, account_id)
+               : store_db_err(c, err, "account", "cannot read the account");
 }
