@@ -252,6 +252,12 @@ static int read_text(const struct api_config *cfg, const json_t *obj, struct api
         else if (r.applied)
             buf_reset(&rendered), buf_add(&rendered, r.text, r.len);
         smartenc_release(&r);
+        /* Found by fuzz_msgnew: a text of invisible characters only (U+2060)
+         * is nothing once smart encoding drops them. */
+        if (rc == 0 && rendered.len == 0)
+            rc = api_problem_set(p, 422, "empty_text", t ? "text" : "template",
+                                 "the text is empty once smart encoding removed its invisible "
+                                 "characters");
     }
     out->text = rc == 0 ? buf_detach(&rendered, NULL) : NULL;
     out->m.text = out->text;
