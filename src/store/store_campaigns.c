@@ -597,7 +597,11 @@ static int run_sweep(struct store_conn *c, struct store_op *op)
     sqlite3_bind_int64(st, 1, a->id);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, (int64_t)a->limit);
-    /* RETURNING rows are read out before the events are written. */
+    enum msg_state to = cancel ? MSG_STATE_CANCELLED : MSG_STATE_DRAFT;
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(st, 4, store_history_line(line, sizeof(line), now, to, a->reason, NULL), -1,
+                      SQLITE_STATIC);
+    store_bind_text(st, 5, a->reason);
     struct swept *rows = xcalloc(a->limit, sizeof(*rows));
     int rc = SQLITE_DONE;
     while (a->done < a->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -609,9 +613,6 @@ static int run_sweep(struct store_conn *c, struct store_op *op)
     sqlite3_reset(st);
     rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0
                                                : store_db_err(c, &op->err, "state", "cannot sweep");
-    enum msg_state to = cancel ? MSG_STATE_CANCELLED : MSG_STATE_DRAFT;
-    for (size_t i = 0; rc == 0 && i < a->done; i++)
-        rc = store_event_add(c, rows[i].id, now, to, a->reason, NULL, &op->err);
     /* One credit per run of one account's messages: a campaign is one account's. */
     int64_t sum = 0;
     for (size_t i = 0; rc == 0 && i < a->done; i++) {
@@ -665,14 +666,13 @@ static int run_reschedule(struct store_conn *c, struct store_op *op)
         sqlite3_bind_int64(st, 3, sl->at);
         sqlite3_bind_int64(st, 4, now);
         sqlite3_bind_int64(st, 5, sl->valid_until);
+        const char *reason = sl->reason ? sl->reason : "campaign_resumed";
+        char line[STORE_HISTORY_LINE_MAX];
+        sqlite3_bind_text(st, 6, store_history_line(line, sizeof(line), now, to, reason, NULL), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_db_err(c, &op->err, "state", "cannot reschedule");
-        if (sqlite3_changes(c->db) == 0)
-            continue;
-        int rc = store_event_add(c, sl->message_id, now, to,
-                                 sl->reason ? sl->reason : "campaign_resumed", NULL, &op->err);
-        if (rc != 0)
-            return rc;
     }
     sqlite3_stmt *st = store_stmt(c, STORE_ST_CAMPAIGN_PACE_SET);
     sqlite3_bind_int64(st, 1, a->id);
@@ -869,6 +869,16 @@ static int hold_one(struct store_conn *c, struct store_hold *h, struct pace *p, 
         sqlite3_bind_int64(st, 1, h->message_id);
         sqlite3_bind_int64(st, 2, now);
     }
+    /* The change's history line goes in the same UPDATE (?5, ?6). */
+    const char *d = h->detail;
+    if (h->kind == STORE_HOLD_DEFER && !d) {
+        snprintf(detail, sizeof(detail), "until=%lld", (long long)h->at);
+        d = detail;
+    }
+    char line[STORE_HISTORY_LINE_MAX];
+    sqlite3_bind_text(st, 5, store_history_line(line, sizeof(line), now, to, h->reason, d), -1,
+                      SQLITE_STATIC);
+    store_bind_text(st, 6, h->reason);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         account = sqlite3_column_int64(st, 0);
@@ -878,17 +888,9 @@ static int hold_one(struct store_conn *c, struct store_hold *h, struct pace *p, 
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return store_db_err(c, err, "state", "cannot hold message");
-    if (sqlite3_changes(c->db) == 0)
+    if (sqlite3_changes(c->db) == 0 || refund <= 0)
         return 0; /* no longer submitting: whoever moved it decided */
-    const char *d = h->detail;
-    if (h->kind == STORE_HOLD_DEFER && !d) {
-        snprintf(detail, sizeof(detail), "until=%lld", (long long)h->at);
-        d = detail;
-    }
-    rc = store_event_add(c, h->message_id, now, to, h->reason, d, err);
-    if (rc == 0 && refund > 0)
-        rc = store_account_add(c, account, refund, true, NULL, err);
-    return rc;
+    return store_account_add(c, account, refund, true, NULL, err);
 }
 
 static int run_hold(struct store_conn *c, struct store_op *op)

@@ -45,8 +45,6 @@
        "validity_default) "                                                                        \
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, " \
        "?18, ?19)")                                                                                \
-    /* A change recorded apart from the state's own UPDATE (see store_event_add). */               \
-    XX(EVENT_APPEND, "UPDATE messages SET history = history || ?2, reason = ?3 WHERE id = ?1")     \
     XX(IDEM_INSERT, "INSERT INTO idempotency (account_id, key, request_hash, message_id, "         \
                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                     \
     XX(IDEM_LOOKUP, "SELECT message_id, request_hash FROM idempotency "                            \
@@ -276,11 +274,6 @@ void store_history_parse(const char *history, struct store_event **events, size_
 /* Moves message id to state with its history line and reason, in one
  * UPDATE. */
 int store_state_set(struct store_conn *c, int64_t id, enum msg_state state, int64_t at,
-                    const char *reason, const char *detail, struct rl_err *err);
-/* Records a change of message id whose state its caller updated apart (or
- * did not change): appends the line and sets the reason. The hot paths fold
- * the line into their state UPDATE instead. */
-int store_event_add(struct store_conn *c, int64_t id, int64_t at, enum msg_state st,
                     const char *reason, const char *detail, struct rl_err *err);
 /* Queues a purge of idempotency keys older than the TTL when one is due
  * (store_set_idempotency_ttl); never waits. Called by inserts with a key,

@@ -58,18 +58,20 @@
     XX(CAMPAIGN_NUMBERS, "SELECT id, to_e164 FROM messages NOT INDEXED WHERE id > ?2 "             \
                          "AND campaign_id = ?1 ORDER BY id LIMIT ?3")                              \
     XX(CAMPAIGN_SWEEP_PARK,                                                                        \
-       "UPDATE messages SET state = 'draft', updated_at = ?2 WHERE id IN (SELECT id FROM "         \
-       "messages WHERE campaign_id = ?1 AND " STORE_CAMPAIGN_WAITING " LIMIT ?3) RETURNING id")    \
+       "UPDATE messages SET state = 'draft', updated_at = ?2, history = history || ?4, "           \
+       "reason = ?5 WHERE id IN (SELECT id FROM messages WHERE campaign_id = ?1 "                  \
+       "AND " STORE_CAMPAIGN_WAITING " LIMIT ?3) RETURNING id")                                    \
     XX(CAMPAIGN_SWEEP_CANCEL,                                                                      \
-       "UPDATE messages SET state = 'cancelled', updated_at = ?2 WHERE id IN (SELECT id FROM "     \
-       "messages WHERE campaign_id = ?1 AND (state = 'draft' OR " STORE_CAMPAIGN_WAITING ") "      \
-       "LIMIT ?3) RETURNING id, account_id, cost")                                                 \
+       "UPDATE messages SET state = 'cancelled', updated_at = ?2, history = history || ?4, "       \
+       "reason = ?5 WHERE id IN (SELECT id FROM messages WHERE campaign_id = ?1 AND (state = "     \
+       "'draft' OR " STORE_CAMPAIGN_WAITING ") LIMIT ?3) RETURNING id, account_id, cost")          \
     XX(CAMPAIGN_DRAFTS, "SELECT id, to_e164 FROM messages WHERE campaign_id = ?1 "                 \
                         "AND state = 'draft' AND id > ?2 ORDER BY id LIMIT ?3")                    \
     /* ?5: the new end of validity (0: the one it had). */                                         \
     XX(CAMPAIGN_RESCHEDULE,                                                                        \
        "UPDATE messages SET state = ?2, scheduled_for = ?3, updated_at = ?4, "                     \
-       "validity_until = iif(?5 > 0, ?5, validity_until) WHERE id = ?1 AND state = 'draft'")       \
+       "validity_until = iif(?5 > 0, ?5, validity_until), history = history || ?6, "               \
+       "reason = ?7 WHERE id = ?1 AND state = 'draft'")                                            \
     XX(CAMPAIGN_PACE_GET, "SELECT rate, pace_us FROM campaigns WHERE id = ?1")                     \
     XX(CAMPAIGN_PACE_SET, "UPDATE campaigns SET pace_us = ?2 WHERE id = ?1")                       \
     /* The dispatcher's question for a claimed batch (?1 a JSON array of ids):                     \
@@ -82,15 +84,15 @@
     XX(CAMPAIGN_MSG_DEFER,                                                                         \
        "UPDATE messages SET state = 'scheduled', scheduled_for = ?2, updated_at = ?3, "            \
        "attempts = max(attempts - 1, 0), "                                                         \
-       "validity_until = iif(?4 > 0, ?2 + ?4, validity_until) "                                    \
-       "WHERE id = ?1 AND state = 'submitting'")                                                   \
-    XX(CAMPAIGN_MSG_PARK,                                                                          \
-       "UPDATE messages SET state = 'draft', updated_at = ?2, "                                    \
-       "attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 'submitting'")                   \
+       "validity_until = iif(?4 > 0, ?2 + ?4, validity_until), history = history || ?5, "          \
+       "reason = ?6 WHERE id = ?1 AND state = 'submitting'")                                       \
+    XX(CAMPAIGN_MSG_PARK, "UPDATE messages SET state = 'draft', updated_at = ?2, "                 \
+                          "attempts = max(attempts - 1, 0), history = history || ?5, reason = ?6 " \
+                          "WHERE id = ?1 AND state = 'submitting'")                                \
     XX(CAMPAIGN_MSG_CANCEL,                                                                        \
        "UPDATE messages SET state = 'cancelled', updated_at = ?2, "                                \
-       "attempts = max(attempts - 1, 0) WHERE id = ?1 AND state = 'submitting' "                   \
-       "RETURNING account_id, cost")                                                               \
+       "attempts = max(attempts - 1, 0), history = history || ?5, reason = ?6 "                    \
+       "WHERE id = ?1 AND state = 'submitting' RETURNING account_id, cost")                        \
     XX(CAMPAIGN_COUNTS, "SELECT state, count(*) FROM messages WHERE campaign_id = ?1 "             \
                         "GROUP BY state")                                                          \
     /* Billed: every message the SMSC took or may still take; a failure, an                        \

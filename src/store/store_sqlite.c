@@ -224,20 +224,6 @@ void store_history_parse(const char *history, struct store_event **events, size_
     }
 }
 
-int store_event_add(struct store_conn *c, int64_t id, int64_t at, enum msg_state state,
-                    const char *reason, const char *detail, struct rl_err *err)
-{
-    char line[STORE_HISTORY_LINE_MAX];
-    sqlite3_stmt *st = store_stmt(c, STORE_ST_EVENT_APPEND);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, store_history_line(line, sizeof(line), at, state, reason, detail), -1,
-                      SQLITE_STATIC);
-    store_bind_text(st, 3, reason);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_db_err(c, err, "event", "cannot record event");
-    return 0;
-}
-
 /* Opens a connection with relais's settings. WAL lets readers run beside the
  * one writer; synchronous decides whether a commit waits for fsync. */
 static int conn_open(const char *path, bool sync_full, struct store_conn **out, struct rl_err *err)
