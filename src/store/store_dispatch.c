@@ -598,6 +598,8 @@ int store_outcomes_submit_journaled(struct store *s, const struct store_outcome 
                                     uint64_t ticket, bool try_only, store_done_fn done, void *ctx)
 {
     struct store_op *op = outcomes_op(o, n, done, ctx);
+    if (!store_journal_active(s))
+        return store_writer_submit(s, op, try_only);
     size_t len;
     uint8_t *body = store_jrec_outcomes(o, n, store_now_ms(), &len);
     int rc = store_journal_submit(s, op, STORE_JREC_OUTCOMES, body, len, ticket, try_only);

@@ -212,6 +212,9 @@ int store_writer_run(struct store *s, struct store_op *op, struct rl_err *err);
 /* Enqueues op (taken: heap, freed after done) and returns; -EBUSY when try_only
  * and the queue is full (op is then freed, done not called). */
 int store_writer_submit(struct store *s, struct store_op *op, bool try_only);
+/* Whether the journal runs (started, not stopped): records are worth
+ * encoding. */
+bool store_journal_active(struct store *s);
 /* store_writer_submit through the journal when it runs: the record (kind,
  * body[0..len), borrowed) gets the next number, op->jseq, and is appended
  * once op is queued; ticket goes to durable_fn once it is written. */

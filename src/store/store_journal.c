@@ -480,11 +480,22 @@ static void *journal_main(void *arg)
 
 /* --- the producer's side ------------------------------------------------------ */
 
+bool store_journal_active(struct store *s)
+{
+    struct store_journal *j = s->journal;
+    if (!j)
+        return false;
+    pthread_mutex_lock(&j->mu);
+    bool on = !j->stopped;
+    pthread_mutex_unlock(&j->mu);
+    return on;
+}
+
 int store_journal_submit(struct store *s, struct store_op *op, enum store_jrec_kind kind,
                          const void *body, size_t len, uint64_t ticket, bool try_only)
 {
     struct store_journal *j = s->journal;
-    if (!j || j->stopped)
+    if (!store_journal_active(s))
         return store_writer_submit(s, op, try_only);
     /* One producer: the number is taken now and given to the record only if
      * the op is queued, so that records and ops stay in the same order. */
@@ -521,7 +532,7 @@ int store_journal_submit(struct store *s, struct store_op *op, enum store_jrec_k
 int store_inbound_op_submit(struct store *s, struct store_op *op, const struct store_inbound *in,
                             bool try_only)
 {
-    if (!in->journal) {
+    if (!in->journal || !store_journal_active(s)) {
         op->jseq = in->jseq;
         return store_writer_submit(s, op, try_only);
     }
