@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "text/utf8.h"
+#include "core/clock.h"
 #include "core/banned.h"
 
 int api_problem_set(struct api_problem *p, unsigned status, const char *code, const char *field,
@@ -232,13 +233,7 @@ int api_time_parse(const char *s, int64_t *ms)
 
 void api_time_format(int64_t ms, char out[API_TIME_SIZE])
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char tmp[96]; /* what the compiler can prove of any int fields */
-    gmtime_r(&t, &tm);
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-    snprintf(out, API_TIME_SIZE, "%.*s", API_TIME_SIZE - 1, tmp);
+    clock_utc_format(ms, out);
 }
 
 int64_t api_now_ms(void)

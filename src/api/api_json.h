@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "api/router.h"
+#include "core/clock.h"
 
 /* Strict request reading for the API's handlers: one JSON object per body,
  * duplicate keys refused, every member known and of its declared type, and
@@ -55,7 +56,7 @@ const char *api_json_type_name(const json_t *v);
 /* obj's member name if present and not null, else NULL (borrowed). */
 json_t *api_json_get(const json_t *obj, const char *name);
 
-#define API_TIME_SIZE 32 /* "2026-11-21T23:40:00.123Z" and its NUL, with room */
+#define API_TIME_SIZE CLOCK_UTC_SIZE /* "2026-11-21T23:40:00.123Z" and its NUL, with room */
 
 /* Parses an RFC 3339 date-time (borrowed): "2026-11-21T23:40:00Z",
  * "2026-11-21T23:40:00.5+01:00"; fractions beyond the millisecond are cut.

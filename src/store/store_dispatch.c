@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/mem.h"
 #include "core/banned.h"
 
@@ -403,13 +403,11 @@ static bool outcome_allowed(enum store_outcome_kind k, enum msg_state cur)
  * UTC, ms>" after the error, if any. */
 static const char *retry_detail(char *out, size_t n, const char *error, int64_t retry_at)
 {
-    time_t t = (time_t)(retry_at / 1000);
-    struct tm tm;
-    if (retry_at < 0 || !gmtime_r(&t, &tm))
+    if (retry_at < 0)
         return error;
-    snprintf(out, n, "%s%snext_at=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", error ? error : "",
-             error && *error ? " " : "", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(retry_at % 1000));
+    char at[CLOCK_UTC_SIZE];
+    clock_utc_format(retry_at, at);
+    snprintf(out, n, "%s%snext_at=%s", error ? error : "", error && *error ? " " : "", at);
     return out;
 }
 
