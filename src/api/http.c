@@ -44,7 +44,6 @@ struct request {
     struct api_import *import;     /* a body streamed chunk by chunk (api_import_streams) */
     struct api_msg_hold hold;      /* an Idempotency-Key in flight (api_messages_hold) */
     struct api_deferred *deferred; /* parked until its answer is ready */
-    struct MHD_Connection *conn;
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct api_response *rs)
@@ -156,7 +155,6 @@ static void park(struct http_server *h, struct MHD_Connection *c, struct request
     h->parked++;
     pthread_mutex_unlock(&h->mu);
     q->deferred = d;
-    q->conn = c;
     api_deferred_park(d, suspend_cb, resume_cb, c);
 }
 
@@ -237,8 +235,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req,
     (void)c, (void)why;
     if (q) {
         if (q->deferred) {
-            /* Ended while parked (the daemon stopping): the write it waits
-             * for still completes; its answer goes nowhere. */
+            /* Ended while parked, which http_server_stop's wait should rule
+             * out: the write still completes, its answer goes nowhere. */
             struct api_response rs;
             memset(&rs, 0, sizeof(rs));
             api_deferred_wait(q->deferred);
