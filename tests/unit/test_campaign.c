@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "test_history.h"
+#include "test_sql.h"
 
 #include <sqlite3.h>
 
@@ -298,18 +298,7 @@ static void summarize(struct fix *f, int64_t id, int64_t now, struct campaign_fi
 
 static long long sql_count(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    char q[4096];
-    sql = test_history_sql(sql, q, sizeof(q));
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_sql_value(path, sql);
 }
 
 /* Every exclusion reason once, three recipients kept. Category offers with

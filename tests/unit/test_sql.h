@@ -1,5 +1,10 @@
-#ifndef RL_TEST_HISTORY_H
-#define RL_TEST_HISTORY_H
+#ifndef RL_TEST_SQL_H
+#define RL_TEST_SQL_H
+
+/* The store tests look at the database file from outside the store, with
+ * their own connection: these are their helpers. Include after cmocka.h. */
+
+#include <sqlite3.h>
 
 /* For tests that look at a message's history from outside the store: since
  * migration 0010 it is a column of the message (one line per change,
@@ -34,6 +39,38 @@ static inline const char *test_history_sql(const char *sql, char *out, size_t n)
         return sql;
     snprintf(out, n, "%s%s", TEST_EVENTS_CTE, sql);
     return out;
+}
+
+/* The first column of the first row of sql (message_events made from the
+ * history when named) on the database at path; -1 when there is no row. A
+ * statement that does not prepare fails the test, naming it. */
+static inline long long test_sql_value(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long n = -1;
+    char q[4096];
+    sql = test_history_sql(sql, q, sizeof(q));
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Runs sql (several statements allowed) on the database at path; returns
+ * SQLite's result code. */
+static inline int test_sql_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
 }
 
 #endif

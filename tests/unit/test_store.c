@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_sql.h"
+
 #include <sqlite3.h>
 
 #include "core/log.h"
@@ -94,16 +96,7 @@ static int64_t insert(struct store *s, const struct store_msg_new *m)
 /* Counts rows from outside the store, through a connection of our own. */
 static long long count(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_sql_value(path, sql);
 }
 
 static void test_migrate_fresh_and_reopen(void **state)
@@ -128,11 +121,7 @@ static void test_migrate_fresh_and_reopen(void **state)
 /* Runs sql on path through a connection of our own; returns SQLite's rc. */
 static int exec_sql(const char *sql)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return test_sql_exec(path, sql);
 }
 
 /* PRAGMA integrity_check on path answers the single row "ok". */
@@ -168,6 +157,20 @@ static int explain_has_ephemeral(const char *sql)
     return found;
 }
 
+/* A database as relais left it at schema version v, with account 1 "acme":
+ * the migrations up to v, nothing after. */
+static void schema_at(unsigned v)
+{
+    for (unsigned i = 0; i < store_migrations_count && store_migrations[i].version <= v; i++)
+        assert_int_equal(exec_sql(store_migrations[i].sql), SQLITE_OK);
+    char sql[128];
+    snprintf(sql, sizeof(sql),
+             "PRAGMA user_version = %u; INSERT INTO accounts (name, balance, created_at) "
+             "VALUES ('acme', 0, 1);",
+             v);
+    assert_int_equal(exec_sql(sql), SQLITE_OK);
+}
+
 /* 0005 edits table definitions in place (writable_schema): a database made by
  * the 0002 schema, with a message in it, comes out with the same row, checks
  * that still refuse what they refused, no temporary b-tree on the hot
@@ -175,12 +178,9 @@ static int explain_has_ephemeral(const char *sql)
 static void test_hot_path_migration(void **state)
 {
     (void)state;
-    for (unsigned i = 0; i < store_migrations_count && store_migrations[i].version <= 2; i++)
-        assert_int_equal(exec_sql(store_migrations[i].sql), SQLITE_OK);
+    schema_at(2);
     assert_int_equal(
         exec_sql(
-            "PRAGMA user_version = 2;"
-            "INSERT INTO accounts (name, balance, created_at) VALUES ('acme', 0, 1);"
             "INSERT INTO messages (account_id, to_e164, from_addr, text, encoding, segments, "
             "category, state, scheduled_for, created_at, updated_at) VALUES (1, "
             "'+33612345678', 'RELAIS', 'kept', 'gsm7', 1, 'transactional', 'queued', 1, 1, 1);"),
@@ -224,12 +224,9 @@ static void test_hot_path_migration(void **state)
 static void test_history_migration(void **state)
 {
     (void)state;
-    for (unsigned i = 0; i < store_migrations_count && store_migrations[i].version <= 9; i++)
-        assert_int_equal(exec_sql(store_migrations[i].sql), SQLITE_OK);
+    schema_at(9);
     assert_int_equal(
         exec_sql(
-            "PRAGMA user_version = 9;"
-            "INSERT INTO accounts (name, balance, created_at) VALUES ('acme', 0, 1);"
             "INSERT INTO messages (account_id, to_e164, from_addr, text, encoding, segments, "
             "category, state, scheduled_for, created_at, updated_at) VALUES "
             "(1, '+33612345678', 'A', 'one', 'gsm7', 1, 'transactional', 'delivered', 1, 1, 1),"

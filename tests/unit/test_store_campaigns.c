@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "test_history.h"
+#include "test_sql.h"
 
 #include <sqlite3.h>
 
@@ -55,29 +55,13 @@ static int64_t account(struct store *s, const char *name, int64_t balance)
 
 static long long sql_int(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    char q[4096];
-    sql = test_history_sql(sql, q, sizeof(q));
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_sql_value(path, sql);
 }
 
 /* Runs sql outside the store; returns SQLite's result code. */
 static int sql_exec(const char *sql)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return test_sql_exec(path, sql);
 }
 
 static int64_t create(struct store *s, int64_t acc, const char *name, double rate)

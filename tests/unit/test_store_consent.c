@@ -16,6 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_sql.h"
+
 #include <sqlite3.h>
 
 #include "core/log.h"
@@ -54,26 +56,12 @@ static int64_t account(struct store *s, const char *name, int64_t balance)
 /* Runs sql from outside the store; returns the first column of its first row. */
 static long long sql_int(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_sql_value(path, sql);
 }
 
 static int sql_exec(const char *sql)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return test_sql_exec(path, sql);
 }
 
 static bool record(struct store *s, int64_t acc, const char *phone, const char *scope,

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_sql.h"
+
 #include <sqlite3.h>
 
 #include "core/log.h"
@@ -54,16 +56,7 @@ static int64_t account(struct store *s, const char *name)
 
 static long long count(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_sql_value(path, sql);
 }
 
 static struct store_contact_new mobile(const char *phone)
