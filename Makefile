@@ -155,7 +155,10 @@ docs: $(BIN)
 docs-check: $(BIN)
 	@tools/testrun docs
 
-demo: deps $(BIN)
+# The build runs in a make of its own, after deps: this one read its
+# pkg-config flags before the packages were installed (a fresh machine).
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	@tools/demo.sh $(BIN)
 
 # Figures, never assertions: each bench/*/run prints what it measured and how.
