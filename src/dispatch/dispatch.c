@@ -557,6 +557,9 @@ void dispatch_free(struct dispatch *d)
     if (!d)
         return;
     dispatch_stop(d);
+    /* Also when the start failed before any stop: the journal must not call
+     * into a freed dispatcher. */
+    store_journal_on_durable(d->store, NULL, NULL);
     uv_run(&d->loop, UV_RUN_NOWAIT); /* the sessions' last close callbacks */
     if (uv_loop_close(&d->loop) != 0)
         log_warn("dispatch", "loop_busy", "%s", "handles left open at free");
